@@ -1,0 +1,45 @@
+import type { ParseArgsConfig } from "node:util";
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** What a command gets to talk to the user; tests pass their own. */
+export interface CommandIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Progress lines for long work; silent with --json so stdout stays parseable. */
+  progress(text: string): void;
+  json: boolean;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  /** Everything after a literal `--`, untouched. */
+  rest: string[];
+}
+
+export interface Command {
+  /** One or two words: "doctor", "dt dts". */
+  name: string;
+  summary: string;
+  /** Usage line after `platpass <name> `. */
+  usage: string;
+  /** Longer help: what it does, options explained. */
+  help: string;
+  options?: OptionSpec;
+  /** Whether the command prints data and so accepts --json. */
+  json?: boolean;
+  /** Allowed positional count [min, max]. */
+  positionals?: [number, number];
+  run(args: ParsedArgs, io: CommandIO): Promise<number | undefined>;
+}
+
+/** A string option's value, or undefined. */
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}

@@ -1,0 +1,6 @@
+import type { Command } from "./command.js";
+import { doctorCommand } from "./doctor.js";
+import { provisionCommand } from "./provision.js";
+
+/** Every CLI command, in the order `platpass --help` lists them. */
+export const commands: Command[] = [doctorCommand, provisionCommand];

@@ -1,0 +1,146 @@
+import { parseArgs } from "node:util";
+import { PlatpassError, UsageError } from "../errors.js";
+import { version } from "../version.js";
+import type { Command, CommandIO, ParsedArgs } from "./command.js";
+import { commands } from "./commands.js";
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(" ");
+    const command = commands.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `platpass ${version} — assign ARM platform devices to QEMU virt guests through vfio-platform`,
+    "",
+    "Usage: platpass <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Every command takes --help; commands that print data take --json.",
+    "Set PLATPASS_DEBUG=1 to see stack traces.",
+  ].join("\n");
+}
+
+function commandHelp(c: Command): string {
+  const opts = Object.entries(c.options ?? {}).map(([name, spec]) => {
+    const short = spec.short ? `-${spec.short}, ` : "    ";
+    const arg = spec.type === "string" ? ` <${name}>` : "";
+    return `  ${short}--${name}${arg}`;
+  });
+  if (c.json) opts.push("      --json               machine-readable output");
+  opts.push("  -h, --help               this help");
+  return [
+    `Usage: platpass ${c.name} ${c.usage}`.trimEnd(),
+    "",
+    c.help,
+    "",
+    "Options:",
+    ...opts,
+  ].join("\n");
+}
+
+function splitRest(argv: string[]): [string[], string[]] {
+  const at = argv.indexOf("--");
+  return at < 0 ? [argv, []] : [argv.slice(0, at), argv.slice(at + 1)];
+}
+
+function parse(c: Command, argv: string[]): ParsedArgs & { help: boolean; json: boolean } {
+  const [mine, rest] = splitRest(argv);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: mine,
+      options: {
+        ...c.options,
+        help: { type: "boolean", short: "h" },
+        ...(c.json ? { json: { type: "boolean" } } : {}),
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError("CLI_BAD_OPTION", (e as Error).message, {
+      where: `platpass ${c.name}`,
+      hint: `Run 'platpass ${c.name} --help' for its options.`,
+    });
+  }
+  const { help, json, ...values } = parsed.values;
+  const positionals = parsed.positionals;
+  const [min, max] = c.positionals ?? [0, 0];
+  if (!help && (positionals.length < min || positionals.length > max)) {
+    throw new UsageError(
+      "CLI_BAD_ARGUMENTS",
+      `'platpass ${c.name}' takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${positionals.length}`,
+      { hint: `Usage: platpass ${c.name} ${c.usage}` },
+    );
+  }
+  return { values, positionals, rest, help: help === true, json: json === true };
+}
+
+export function consoleIO(json: boolean): CommandIO {
+  return {
+    json,
+    out: (t) => process.stdout.write(`${t}\n`),
+    err: (t) => process.stderr.write(`${t}\n`),
+    progress: (t) => {
+      if (!json) process.stderr.write(`${t}\n`);
+    },
+  };
+}
+
+/** Runs the CLI; returns the exit code. Only here do errors become text. */
+export async function main(argv: string[]): Promise<number> {
+  const wantsJson = argv.includes("--json");
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      process.stdout.write(`${overview()}\n`);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === "--version" || argv[0] === "-V") {
+      process.stdout.write(`${version}\n`);
+      return 0;
+    }
+    const found = findCommand(argv);
+    if (!found) {
+      const known = [...new Set(commands.map((c) => c.name.split(" ")[0]))].join(", ");
+      throw new UsageError(
+        "CLI_UNKNOWN_COMMAND",
+        `unknown command '${argv.slice(0, 2).join(" ")}'`,
+        {
+          hint: `Known commands: ${known}. Run 'platpass --help' for the list.`,
+        },
+      );
+    }
+    const args = parse(found.command, found.rest);
+    if (args.help) {
+      process.stdout.write(`${commandHelp(found.command)}\n`);
+      return 0;
+    }
+    return (await found.command.run(args, consoleIO(args.json))) ?? 0;
+  } catch (e) {
+    return report(e, wantsJson);
+  }
+}
+
+function report(e: unknown, json: boolean): number {
+  const debug = process.env.PLATPASS_DEBUG === "1";
+  if (e instanceof PlatpassError) {
+    if (json) process.stdout.write(`${JSON.stringify(e.toJSON(), null, 2)}\n`);
+    process.stderr.write(`${e.paragraph()}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(
+    `platpass: internal error: ${(e as Error)?.message ?? String(e)}. This is a bug in platpass; please report it with the output of PLATPASS_DEBUG=1.\n`,
+  );
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  return 70;
+}

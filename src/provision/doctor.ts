@@ -1,0 +1,156 @@
+import { access, constants, readFile } from "node:fs/promises";
+import { execa } from "execa";
+import { installedPackages } from "./apt.js";
+import { packagesFor, type Role } from "./packages.js";
+
+export interface Check {
+  /** Which roles need this to pass. */
+  roles: Role[];
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** The command or step that fixes it, when it fails. */
+  fix?: string;
+}
+
+export type Probe = () => Promise<Check[]>;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tool(cmd: string, args: string[]): Promise<string | undefined> {
+  const r = await execa(cmd, args, { reject: false, all: true, timeout: 20_000 });
+  return r.exitCode === 0 ? (r.all ?? "") : undefined;
+}
+
+const packagesProbe: Probe = async () => {
+  const roles: Role[] = ["plan", "bed", "tests"];
+  const checks: Check[] = [];
+  for (const role of roles) {
+    const wanted = packagesFor(role);
+    const have = await installedPackages(wanted);
+    const missing = wanted.filter((p) => !have.has(p));
+    checks.push({
+      roles: [role],
+      name: `debian packages for ${role}`,
+      ok: missing.length === 0,
+      detail: missing.length ? `missing: ${missing.join(" ")}` : `${wanted.length} installed`,
+      ...(missing.length
+        ? { fix: `platpass provision --for ${role}  (or: apt-get install -y ${missing.join(" ")})` }
+        : {}),
+    });
+  }
+  return checks;
+};
+
+const toolsProbe: Probe = async () => {
+  const qemu = process.env.PLATPASS_QEMU ?? "qemu-system-aarch64";
+  const qemuVersion = await tool(qemu, ["--version"]);
+  const checks: Check[] = [];
+  const m = qemuVersion?.match(/version (\d+)\.(\d+)\.?(\d+)?/);
+  checks.push({
+    roles: ["plan", "launch", "bed", "tests"],
+    name: "qemu-system-aarch64",
+    ok: qemuVersion !== undefined,
+    detail: m ? `${qemu}: QEMU ${m[1]}.${m[2]}.${m[3] ?? 0}` : `${qemu} not found`,
+    ...(qemuVersion ? {} : { fix: "apt-get install -y qemu-system-arm" }),
+  });
+  if (qemuVersion !== undefined) {
+    const devices = (await tool(qemu, ["-M", "virt", "-device", "help"])) ?? "";
+    const has = /name "vfio-platform"/.test(devices);
+    checks.push({
+      roles: ["launch"],
+      name: "QEMU has vfio-platform",
+      ok: has,
+      detail: has
+        ? "vfio-platform device present"
+        : "this QEMU has no vfio-platform device (QEMU 10.2 removed it; 10.1.x is the last release with it)",
+      ...(has ? {} : { fix: "use QEMU 7.2 … 10.1.x (Debian 12's qemu-system-arm 7.2 works)" }),
+    });
+  }
+  const dtc = await tool("dtc", ["--version"]);
+  checks.push({
+    roles: ["plan", "tests"],
+    name: "dtc",
+    ok: dtc !== undefined,
+    detail: dtc?.trim() ?? "dtc not found",
+    ...(dtc ? {} : { fix: "apt-get install -y device-tree-compiler" }),
+  });
+  const swtpm = await tool("swtpm", ["--version"]);
+  checks.push({
+    roles: ["bed", "tests"],
+    name: "swtpm",
+    ok: swtpm !== undefined,
+    detail: swtpm?.split("\n")[0]?.trim() ?? "swtpm not found",
+    ...(swtpm ? {} : { fix: "apt-get install -y swtpm swtpm-tools" }),
+  });
+  return checks;
+};
+
+const kernelProbe: Probe = async () => {
+  const kvm = await exists("/dev/kvm");
+  const vfio = await exists("/dev/vfio/vfio");
+  const modules = (await readFile("/proc/modules", "utf8").catch(() => ""))
+    .split("\n")
+    .map((l) => l.split(" ")[0]);
+  const platform = modules.includes("vfio_platform") || (await exists("/sys/module/vfio_platform"));
+  return [
+    {
+      roles: ["launch"],
+      name: "KVM",
+      ok: kvm,
+      detail: kvm ? "/dev/kvm present" : "/dev/kvm absent (guests run under TCG, slowly)",
+      ...(kvm
+        ? {}
+        : { fix: "on an ARM host: boot with KVM enabled (EL2); on x86, use 'platpass bed'" }),
+    },
+    {
+      roles: ["launch"],
+      name: "vfio",
+      ok: vfio,
+      detail: vfio ? "/dev/vfio/vfio present" : "no /dev/vfio/vfio",
+      ...(vfio ? {} : { fix: "modprobe vfio vfio_iommu_type1" }),
+    },
+    {
+      roles: ["launch"],
+      name: "vfio-platform",
+      ok: platform,
+      detail: platform ? "vfio_platform loaded" : "vfio_platform module not loaded",
+      ...(platform ? {} : { fix: "modprobe vfio-platform reset_required=0" }),
+    },
+  ];
+};
+
+const aptProbe: Probe = async () => {
+  const r = await execa("apt-cache", ["policy", "qemu-system-arm"], {
+    reject: false,
+    timeout: 20_000,
+  });
+  const candidate = r.stdout.match(/Candidate:\s*(\S+)/)?.[1];
+  const ok = r.exitCode === 0 && candidate !== undefined && candidate !== "(none)";
+  return [
+    {
+      roles: ["bed", "tests"],
+      name: "Debian package archive",
+      ok,
+      detail: ok
+        ? `apt knows qemu-system-arm ${candidate}`
+        : "apt has no candidate for qemu-system-arm",
+      ...(ok ? {} : { fix: "apt-get update (and check /etc/apt/sources.list)" }),
+    },
+  ];
+};
+
+/** Further probes registered by other parts (the native addon, the emulated host). */
+export const probes: Probe[] = [toolsProbe, packagesProbe, kernelProbe, aptProbe];
+
+export async function doctor(): Promise<Check[]> {
+  const results = await Promise.all(probes.map((p) => p()));
+  return results.flat();
+}

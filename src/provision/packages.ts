@@ -1,0 +1,49 @@
+/**
+ * The Debian packages each role needs. One list, used by `platpass provision`, by
+ * `npm test` (through scripts/test.mjs) and by `platpass doctor`.
+ */
+
+export type Role = "plan" | "launch" | "bed" | "tests";
+
+export const ROLE_PACKAGES: Record<Role, readonly string[]> = {
+  // Planning needs QEMU only for its own DTB dump, and dtc to check what we write.
+  plan: ["qemu-system-arm", "device-tree-compiler"],
+  launch: ["qemu-system-arm", "device-tree-compiler"],
+  // The emulated ARM host: cross toolchain for the out-of-tree modules and the addon,
+  // kernel build prerequisites, initramfs tools, debootstrap for the nested userland.
+  bed: [
+    "qemu-system-arm",
+    "swtpm",
+    "swtpm-tools",
+    "device-tree-compiler",
+    "busybox-static",
+    "kmod",
+    "cpio",
+    "xz-utils",
+    "gcc-aarch64-linux-gnu",
+    "g++-aarch64-linux-gnu",
+    "libc6-dev-arm64-cross",
+    "make",
+    "bc",
+    "flex",
+    "bison",
+    "libssl-dev",
+    "libelf-dev",
+    "debootstrap",
+    "dpkg-dev",
+  ],
+  tests: [],
+};
+
+/** Roles' packages, tests needing everything. */
+export function packagesFor(role: Role): string[] {
+  if (role === "tests") {
+    return [...new Set([...ROLE_PACKAGES.plan, ...ROLE_PACKAGES.launch, ...ROLE_PACKAGES.bed])];
+  }
+  return [...ROLE_PACKAGES[role]];
+}
+
+/** Foreign architectures the role needs dpkg to know (for `apt-get download pkg:arm64`). */
+export function architecturesFor(role: Role): string[] {
+  return role === "bed" || role === "tests" ? ["arm64"] : [];
+}

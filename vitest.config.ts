@@ -1,0 +1,35 @@
+import { defineConfig } from "vitest/config";
+
+// Three lanes (DESIGN.md "Tests, in three lanes"). The qemu and bed lanes run one file at a
+// time: on a 2-core machine, parallel TCG guests only make each other time out.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "qemu",
+          include: ["test/qemu/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "bed",
+          include: ["test/bed/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
