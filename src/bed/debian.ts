@@ -1,0 +1,126 @@
+/**
+ * Debian packages as cached assets: `apt-get download` into a versioned cache, then
+ * `dpkg-deb -x` into a directory named after the exact package version. Used by the
+ * emulated host (kernel, modules, userland) and by tests that need real Debian files
+ * (the arm64 kernel's DTBs, the stock kernel for boots).
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { EnvironmentError } from "../errors.js";
+
+/** Root of platpass's cache: $PLATPASS_CACHE, else $XDG_CACHE_HOME/platpass, else ~/.cache/platpass. */
+export function cacheRoot(): string {
+  if (process.env.PLATPASS_CACHE) return process.env.PLATPASS_CACHE;
+  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(xdg, "platpass");
+}
+
+export interface DebianPackage {
+  name: string;
+  arch: string;
+  version: string;
+  /** The downloaded .deb. */
+  deb: string;
+  /** Where its contents were extracted. */
+  root: string;
+}
+
+async function candidateVersion(spec: string): Promise<string> {
+  const r = await execa("apt-cache", ["policy", spec], { reject: false });
+  const v = r.stdout.match(/Candidate:\s*(\S+)/)?.[1];
+  if (!v || v === "(none)") {
+    throw new EnvironmentError("DEBIAN_NO_CANDIDATE", `apt has no candidate version for ${spec}`, {
+      hint: "Run 'platpass provision --for tests' (it adds the arm64 architecture and runs apt-get update), or 'apt-get update' if the lists are stale.",
+    });
+  }
+  return v;
+}
+
+/** The newest `linux-image-6.1.0-N-arm64` apt knows (its ABI name, e.g. "6.1.0-56-arm64"). */
+export async function newestArm64KernelAbi(): Promise<string> {
+  const r = await execa(
+    "apt-cache",
+    ["search", "--names-only", "^linux-image-6.1.0-[0-9]+-arm64$"],
+    {
+      reject: false,
+    },
+  );
+  const abis = [...r.stdout.matchAll(/^linux-image-(6\.1\.0-(\d+)-arm64)\s/gm)]
+    .map((m) => ({ abi: m[1]!, n: Number(m[2]) }))
+    .sort((a, b) => b.n - a.n);
+  if (!abis[0]) {
+    throw new EnvironmentError(
+      "DEBIAN_NO_KERNEL",
+      "apt knows no linux-image-6.1.0-N-arm64 package",
+      {
+        hint: "Run 'platpass provision --for tests' to add the arm64 architecture and update apt's lists.",
+      },
+    );
+  }
+  return abis[0].abi;
+}
+
+/**
+ * Downloads (once) and extracts (once) a Debian package. Concurrent callers in other
+ * processes are safe: each step writes to a temporary name and renames into place.
+ */
+export async function debianPackage(
+  name: string,
+  arch: string,
+  progress: (line: string) => void = () => {},
+): Promise<DebianPackage> {
+  const spec = arch === "all" ? name : `${name}:${arch}`;
+  const version = await candidateVersion(spec);
+  const safe = version.replace(/[^A-Za-z0-9.+~-]/g, "_");
+  const dir = join(cacheRoot(), "debian", `${name}_${safe}_${arch}`);
+  const deb = join(dir, "package.deb");
+  const root = join(dir, "root");
+  if (existsSync(root)) return { name, arch, version, deb, root };
+
+  await mkdir(dir, { recursive: true });
+  if (!existsSync(deb)) {
+    progress(`download ${spec}=${version}`);
+    const tmp = await mkdirTemp(dir);
+    const r = await execa("apt-get", ["download", `${spec}=${version}`], {
+      cwd: tmp,
+      reject: false,
+      all: true,
+    });
+    const files = r.exitCode === 0 ? (await readdir(tmp)).filter((f) => f.endsWith(".deb")) : [];
+    if (!files[0]) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new EnvironmentError(
+        "DEBIAN_DOWNLOAD_FAILED",
+        `apt-get download ${spec}=${version} failed`,
+        {
+          hint: `Check network access to the Debian archive. apt said: ${r.all?.split("\n").slice(-3).join(" ")}`,
+        },
+      );
+    }
+    await rename(join(tmp, files[0]), deb);
+    await rm(tmp, { recursive: true, force: true });
+  }
+  progress(`extract ${spec}=${version}`);
+  const tmpRoot = await mkdirTemp(dir);
+  await execa("dpkg-deb", ["-x", deb, tmpRoot]);
+  try {
+    await rename(tmpRoot, root);
+  } catch (e) {
+    // Another process extracted it first; theirs is as good as ours.
+    await rm(tmpRoot, { recursive: true, force: true });
+    if (!existsSync(root)) throw e;
+  }
+  return { name, arch, version, deb, root };
+}
+
+async function mkdirTemp(parent: string): Promise<string> {
+  const p = join(
+    parent,
+    `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
+  await mkdir(p, { recursive: true });
+  return p;
+}
