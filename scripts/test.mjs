@@ -27,8 +27,11 @@ function must(title, cmd, args) {
   }
 }
 
-must("build", "npm", ["run", "build"]);
+// Provisioning is itself platpass code: compile the TypeScript first, install the Debian
+// packages (the cross toolchain among them), then run the full build with the addon.
+must("compile", "npx", ["tsc", "-p", "tsconfig.json"]);
 must("provision", "node", ["bin/platpass.js", "provision", "--for", "tests"]);
+must("build", "npm", ["run", "build"]);
 must("lint", "npx", ["biome", "check", "."]);
 
 rmSync(".test-results", { recursive: true, force: true });
