@@ -1,0 +1,70 @@
+/**
+ * The I/O edge of config: reads the file, reports JSON syntax errors with line and column,
+ * validates, and resolves the paths inside against the config file's directory.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { InputError } from "../errors.js";
+import { ConfigError } from "./errors.js";
+import { parseConfig } from "./parse.js";
+import type { Config } from "./schema.js";
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split("\n");
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = Number(message.match(/position (\d+)/)?.[1]);
+    const place = Number.isFinite(at) ? ` at ${lineAndColumn(text, at)}` : "";
+    throw new ConfigError(file, [{ path: "$", message: `not valid JSON${place}: ${message}` }]);
+  }
+}
+
+/** A module path (./x.js, /x.mjs) rather than an npm package name. */
+export function isPathSpecifier(spec: string): boolean {
+  return spec.startsWith(".") || isAbsolute(spec);
+}
+
+/** Makes every file path in the config absolute, relative to `base` (the config's folder). */
+export function resolveConfigPaths(config: Config, base: string): Config {
+  const file = (p: string | undefined) => (p === undefined ? undefined : resolve(base, p));
+  return {
+    ...config,
+    kernel: file(config.kernel),
+    initrd: file(config.initrd),
+    firmware: file(config.firmware),
+    overlays: config.overlays.map((p) => resolve(base, p)),
+    plugins: config.plugins.map((p) => (isPathSpecifier(p) ? resolve(base, p) : p)),
+    qemu: {
+      ...config.qemu,
+      binary:
+        config.qemu.binary?.includes("/") === true
+          ? resolve(base, config.qemu.binary)
+          : config.qemu.binary,
+    },
+  };
+}
+
+/** Reads, validates and resolves a config file. */
+export async function readConfig(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new InputError(
+      "CONFIG_UNREADABLE",
+      `cannot read the config file: ${(e as Error).message}`,
+      {
+        where: file,
+        hint: "Give the path of a JSON config file; the README shows the format.",
+        cause: e,
+      },
+    );
+  }
+  return resolveConfigPaths(parseConfig(parseJson(text, file), file), dirname(resolve(file)));
+}

@@ -1,0 +1,137 @@
+/**
+ * The user's config file: what to run and which host devices to assign. One strict schema
+ * (unknown keys are rejected) whose descriptions double as the editor documentation exported
+ * into schema/platpass.config.schema.json. `{"devices": [{"host": "NAME"}]}` alone is a
+ * complete config; everything else has a default.
+ */
+import { z } from "zod";
+
+const path = z.string().min(1);
+
+export const MachineSchema = z
+  .strictObject({
+    gicVersion: z
+      .union([z.literal(2), z.literal(3)])
+      .default(3)
+      .describe("GIC version of the guest's interrupt controller (QEMU's gic-version=)."),
+    virtualization: z
+      .boolean()
+      .default(false)
+      .describe("Emulate EL2 in the guest (QEMU's virtualization=on); changes the base DTB."),
+    iommu: z
+      .enum(["none", "smmuv3"])
+      .default("none")
+      .describe("Guest IOMMU (QEMU's iommu=); changes the base DTB."),
+    cpu: z.string().min(1).default("max").describe("QEMU -cpu model; 'host' needs KVM."),
+    smp: z.int().min(1).max(512).default(1).describe("Number of guest CPUs (QEMU -smp)."),
+    memory: z.int().min(16).default(1024).describe("Guest memory in MiB (QEMU -m)."),
+    accel: z
+      .enum(["kvm", "tcg"])
+      .default("kvm")
+      .describe("Accelerator; vfio-platform assignment on a real ARM host uses kvm."),
+  })
+  .describe("The QEMU virt machine the guest runs on.");
+
+export const QemuSchema = z
+  .strictObject({
+    binary: path.optional().describe("qemu-system-aarch64 to run; found on PATH when left out."),
+    extraArgs: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "Arguments appended after the planned ones, verbatim. They must not add platform-bus devices: those would take bus space planned for the assigned devices.",
+      ),
+  })
+  .describe("Which QEMU to run and what else to pass it.");
+
+export const DeviceSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .describe("The host device's sysfs name, e.g. 'e0700000.xgmac' (see 'platpass list')."),
+    plugin: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Board plugin to use; by default the best-scoring plugin that matches."),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Options for the plugin, checked against the plugin's own schema."),
+    managed: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Bind the device to vfio-platform for the run and restore its driver after; false when it is already bound.",
+      ),
+  })
+  .describe("One host device to assign to the guest.");
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema, for editors."),
+    machine: MachineSchema.prefault({}),
+    qemu: QemuSchema.prefault({}),
+    kernel: path.optional().describe("Guest kernel image (QEMU -kernel)."),
+    initrd: path.optional().describe("Guest initial ramdisk (QEMU -initrd); needs 'kernel'."),
+    append: z
+      .string()
+      .optional()
+      .describe("Guest kernel command line (QEMU -append); needs 'kernel'."),
+    firmware: path
+      .optional()
+      .describe("Firmware to boot instead of a kernel (QEMU -bios), e.g. EDK2's QEMU_EFI.fd."),
+    devices: z.array(DeviceSchema).describe("Host devices to assign, in the order QEMU gets them."),
+    overlays: z
+      .array(path)
+      .default([])
+      .describe("DTS overlay files applied on top of the generated guest device tree, in order."),
+    plugins: z
+      .array(path)
+      .default([])
+      .describe(
+        "Extra board plugins: a path to a module, or an npm package named platpass-board-*.",
+      ),
+  })
+  .superRefine((c, ctx) => {
+    if (c.kernel !== undefined && c.firmware !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["firmware"],
+        message: "'kernel' and 'firmware' exclude each other: boot either a kernel or firmware",
+      });
+    }
+    for (const key of ["initrd", "append"] as const) {
+      if (c[key] !== undefined && c.kernel === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `'${key}' needs 'kernel'`,
+        });
+      }
+    }
+    const seen = new Map<string, number>();
+    c.devices.forEach((d, i) => {
+      const first = seen.get(d.host);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["devices", i, "host"],
+          message: `'${d.host}' is already assigned by devices[${first}]`,
+        });
+      } else seen.set(d.host, i);
+    });
+  })
+  .meta({
+    title: "platpass config",
+    description:
+      "What platpass runs: the QEMU virt machine, the guest's boot and the host devices to assign.",
+  });
+
+/** A config as written in the file (defaults not yet applied). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** A validated config with every default applied. */
+export type Config = z.output<typeof ConfigSchema>;
+export type MachineConfig = Config["machine"];
+export type DeviceConfig = Config["devices"][number];
