@@ -1,0 +1,38 @@
+/** The device-tree codec: model, DTB read/write, value codecs, lookups, DTS printer, dtc. */
+export {
+  applyOverlays,
+  checkDtb,
+  compileDts,
+  type Diagnostic,
+  DtcError,
+  decompileDtb,
+} from "./dtc.js";
+export { formatValue, printDts } from "./dts.js";
+export { FdtError, type FdtErrorCode } from "./errors.js";
+export {
+  addressCells,
+  allocatePhandle,
+  decodeReg,
+  ensurePhandle,
+  findCompatible,
+  findNode,
+  nodeByPhandle,
+  phandleOf,
+  sizeCells,
+} from "./lookup.js";
+export { type ReadOptions, readDtb } from "./read.js";
+export { Fdt, FdtNode, type Reservation, walk } from "./tree.js";
+export {
+  asPhandle,
+  asString,
+  asStrings,
+  asU32,
+  asU32s,
+  asU64,
+  bytes,
+  cells,
+  empty,
+  str,
+  u64,
+} from "./values.js";
+export { writeDtb } from "./write.js";

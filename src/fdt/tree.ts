@@ -1,0 +1,146 @@
+import { FdtError } from "./errors.js";
+
+/** Node names as the Devicetree Specification (2.2.1) allows them: name[@unit-address]. */
+const NODE_NAME = /^[A-Za-z0-9,._+-]+(@[A-Za-z0-9,._+-]+)?$/;
+/** Property names as the Devicetree Specification (2.2.4) allows them. */
+const PROPERTY_NAME = /^[A-Za-z0-9,._+?#-]+$/;
+
+export interface Reservation {
+  address: bigint;
+  size: bigint;
+}
+
+/**
+ * One node: ordered properties (name → raw big-endian bytes) and ordered children.
+ * Names are checked when written through the public methods; the reader, which accepts what
+ * dtc's own source syntax accepts, uses `attachChild` / `attachProperty` after its own checks.
+ */
+export class FdtNode {
+  /** Full name with unit address ("uart@9000000"); "" for the root. */
+  readonly name: string;
+  #parent: FdtNode | undefined;
+  readonly #properties = new Map<string, Uint8Array>();
+  readonly #children = new Map<string, FdtNode>();
+
+  constructor(name: string, parent?: FdtNode) {
+    this.name = name;
+    this.#parent = parent;
+  }
+
+  get parent(): FdtNode | undefined {
+    return this.#parent;
+  }
+
+  /** Properties in blob order; a replaced value keeps its place. */
+  get properties(): ReadonlyMap<string, Uint8Array> {
+    return this.#properties;
+  }
+
+  get children(): FdtNode[] {
+    return [...this.#children.values()];
+  }
+
+  /** The node name without its unit address. */
+  get baseName(): string {
+    const at = this.name.indexOf("@");
+    return at < 0 ? this.name : this.name.slice(0, at);
+  }
+
+  /** The unit address after '@', or undefined. */
+  get unitAddress(): string | undefined {
+    const at = this.name.indexOf("@");
+    return at < 0 ? undefined : this.name.slice(at + 1);
+  }
+
+  get path(): string {
+    const names: string[] = [];
+    for (let n: FdtNode | undefined = this; n?.parent; n = n.parent) names.push(n.name);
+    return `/${names.reverse().join("/")}`;
+  }
+
+  child(name: string): FdtNode | undefined {
+    return this.#children.get(name);
+  }
+
+  property(name: string): Uint8Array | undefined {
+    return this.#properties.get(name);
+  }
+
+  hasProperty(name: string): boolean {
+    return this.#properties.has(name);
+  }
+
+  setProperty(name: string, value: Uint8Array): this {
+    if (!PROPERTY_NAME.test(name)) {
+      throw new FdtError("FDT_BAD_NAME", `invalid property name "${name}"`, {
+        where: this.path,
+        hint: "Property names use only letters, digits and , . _ + ? # -",
+      });
+    }
+    this.#properties.set(name, value);
+    return this;
+  }
+
+  deleteProperty(name: string): boolean {
+    return this.#properties.delete(name);
+  }
+
+  /** Adds an empty child; its name must be a valid node name not already used here. */
+  addChild(name: string): FdtNode {
+    if (!NODE_NAME.test(name)) {
+      throw new FdtError("FDT_BAD_NAME", `invalid node name "${name}"`, {
+        where: this.path,
+        hint: "Node names are name[@unit-address] using letters, digits and , . _ + -",
+      });
+    }
+    if (this.#children.has(name)) {
+      throw new FdtError("FDT_DUPLICATE_NAME", `node "${name}" already exists`, {
+        where: this.path,
+      });
+    }
+    return this.attachChild(name);
+  }
+
+  removeChild(name: string): boolean {
+    const c = this.#children.get(name);
+    if (!c) return false;
+    c.#parent = undefined;
+    return this.#children.delete(name);
+  }
+
+  /** For the reader: adds a child whose name the caller has already checked. */
+  attachChild(name: string): FdtNode {
+    const c = new FdtNode(name, this);
+    this.#children.set(name, c);
+    return c;
+  }
+
+  /** For the reader: sets a property whose name the caller has already checked. */
+  attachProperty(name: string, value: Uint8Array): void {
+    this.#properties.set(name, value);
+  }
+}
+
+/** A whole flattened device tree: the node tree plus the header's non-structural data. */
+export class Fdt {
+  root: FdtNode;
+  reservations: Reservation[];
+  bootCpuid: number;
+
+  constructor(root: FdtNode = new FdtNode(""), reservations: Reservation[] = [], bootCpuid = 0) {
+    this.root = root;
+    this.reservations = reservations;
+    this.bootCpuid = bootCpuid;
+  }
+}
+
+/** Every node, parents before children, in blob order; iterative so depth cannot overflow. */
+export function* walk(root: FdtNode): Generator<FdtNode> {
+  const stack: FdtNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    yield n;
+    const kids = n.children;
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+}
