@@ -1,6 +1,8 @@
 import type { Command } from "./command.js";
 import { doctorCommand } from "./doctor.js";
+import { dtDtsCommand } from "./dt-dts.js";
+import { dtGetCommand } from "./dt-get.js";
 import { provisionCommand } from "./provision.js";
 
 /** Every CLI command, in the order `platpass --help` lists them. */
-export const commands: Command[] = [doctorCommand, provisionCommand];
+export const commands: Command[] = [doctorCommand, provisionCommand, dtDtsCommand, dtGetCommand];

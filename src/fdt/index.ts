@@ -1,4 +1,12 @@
 /** The device-tree codec: model, DTB read/write, value codecs, lookups, DTS printer, dtc. */
+
+export {
+  type DescribedNode,
+  type DescribedValue,
+  describeNode,
+  describeValue,
+  valueText,
+} from "./describe.js";
 export {
   applyOverlays,
   checkDtb,
@@ -9,6 +17,7 @@ export {
 } from "./dtc.js";
 export { formatValue, printDts } from "./dts.js";
 export { FdtError, type FdtErrorCode } from "./errors.js";
+export { readDtbFile } from "./file.js";
 export {
   addressCells,
   allocatePhandle,
