@@ -1,0 +1,132 @@
+/**
+ * The live host: every DT-backed platform and AMBA device in sysfs as a HostDevice, with
+ * its driver, override, IOMMU group, and regions/IRQs from VFIO when it is bound to vfio
+ * and a probe is given, else from its host DT node.
+ */
+import { findNode } from "../fdt/lookup.js";
+import type { Fdt } from "../fdt/tree.js";
+import type { VfioDeviceInfo } from "../vfio/types.js";
+import type { HostBus, HostDevice } from "./device.js";
+import { compatibleOf } from "./dtprops.js";
+import { type GroupMember, groupMembers } from "./groups.js";
+import { dtPathOf, readLiveDt } from "./livedt.js";
+import type { HostModel } from "./model.js";
+import { deviceReadiness, liveHostReadiness } from "./readiness.js";
+import { irqsFromDt, regionsFromDt } from "./resources.js";
+import { Sysfs } from "./sysfs.js";
+
+/** Asks VFIO about a device bound to a vfio driver; undefined when it cannot. */
+export type VfioProbe = (device: HostDevice) => Promise<VfioDeviceInfo | undefined>;
+
+export interface LiveOptions {
+  sysfs?: Sysfs;
+  vfioProbe?: VfioProbe;
+}
+
+export const BUSES: readonly HostBus[] = ["platform", "amba"];
+
+export function deviceDir(bus: HostBus, name: string): string {
+  return `/sys/bus/${bus}/devices/${name}`;
+}
+
+/** driver_override reads "(null)" when unset. */
+export async function readOverride(
+  sysfs: Sysfs,
+  bus: HostBus,
+  name: string,
+): Promise<string | undefined> {
+  const v = await sysfs.read(`${deviceDir(bus, name)}/driver_override`);
+  return v === undefined || v === "(null)" || v === "" ? undefined : v;
+}
+
+export async function readDriver(
+  sysfs: Sysfs,
+  bus: HostBus,
+  name: string,
+): Promise<string | undefined> {
+  return sysfs.linkName(`${deviceDir(bus, name)}/driver`);
+}
+
+export async function readGroup(
+  sysfs: Sysfs,
+  bus: HostBus,
+  name: string,
+): Promise<number | undefined> {
+  const g = await sysfs.linkName(`${deviceDir(bus, name)}/iommu_group`);
+  return g === undefined ? undefined : Number(g);
+}
+
+/** Which bus a device name is on, or undefined when neither has it. */
+export async function busOf(sysfs: Sysfs, name: string): Promise<HostBus | undefined> {
+  for (const bus of BUSES) if (await sysfs.exists(deviceDir(bus, name))) return bus;
+  return undefined;
+}
+
+async function liveDevice(
+  sysfs: Sysfs,
+  dt: Fdt,
+  bus: HostBus,
+  name: string,
+  vfioProbe: VfioProbe | undefined,
+): Promise<HostDevice | undefined> {
+  const ofNode = await sysfs.link(`${deviceDir(bus, name)}/of_node`);
+  const dtPath = ofNode === undefined ? undefined : dtPathOf(ofNode);
+  const node = dtPath === undefined ? undefined : findNode(dt, dtPath);
+  if (!node || dtPath === undefined) return undefined;
+  const iommuGroup = await readGroup(sysfs, bus, name);
+  const peers =
+    iommuGroup === undefined
+      ? []
+      : await sysfs.list(`/sys/kernel/iommu_groups/${iommuGroup}/devices`);
+  const device: HostDevice = {
+    name,
+    bus,
+    dtPath,
+    compatible: compatibleOf(node),
+    properties: node.properties,
+    driver: await readDriver(sysfs, bus, name),
+    driverOverride: await readOverride(sysfs, bus, name),
+    iommuGroup,
+    groupPeers: peers.filter((p) => p !== name),
+    regions: regionsFromDt(node),
+    irqs: irqsFromDt(node),
+    source: "device-tree",
+  };
+  if (!vfioProbe || !device.driver?.startsWith("vfio")) return device;
+  const info = await vfioProbe(device).catch(() => undefined);
+  return info ? { ...device, regions: info.regions, irqs: info.irqs, source: "vfio" } : device;
+}
+
+/** Every DT-backed platform and AMBA device; devices without an of_node cannot be assigned. */
+export async function liveDevices(
+  sysfs: Sysfs,
+  dt: Fdt,
+  vfioProbe?: VfioProbe,
+): Promise<HostDevice[]> {
+  const out: HostDevice[] = [];
+  for (const bus of BUSES) {
+    for (const name of await sysfs.list(`/sys/bus/${bus}/devices`)) {
+      const d = await liveDevice(sysfs, dt, bus, name, vfioProbe);
+      if (d) out.push(d);
+    }
+  }
+  return out;
+}
+
+export async function liveHost(options: LiveOptions = {}): Promise<HostModel> {
+  const sysfs = options.sysfs ?? new Sysfs();
+  const dt = await readLiveDt(sysfs);
+  const devices = dt ? await liveDevices(sysfs, dt, options.vfioProbe) : [];
+  const host = await liveHostReadiness(sysfs, dt);
+  const readiness: HostModel["readiness"] = {};
+  const groups = new Map<number, GroupMember[]>();
+  for (const d of devices) {
+    let members: GroupMember[] = [];
+    if (d.iommuGroup !== undefined) {
+      members = groups.get(d.iommuGroup) ?? (await groupMembers(sysfs, d.iommuGroup));
+      groups.set(d.iommuGroup, members);
+    }
+    readiness[d.name] = deviceReadiness(d, host, members);
+  }
+  return { source: "sysfs", origin: sysfs.root, devices, readiness, host };
+}

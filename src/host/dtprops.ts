@@ -1,0 +1,62 @@
+/**
+ * Reading host device-tree properties the way the kernel does: tolerant of odd lengths
+ * (the kernel reads what it needs and ignores the rest) and case-insensitive for
+ * `compatible`, unlike the strict codecs in src/fdt that guard what platpass writes.
+ */
+import type { FdtNode } from "../fdt/tree.js";
+
+/** Every whole big-endian cell of a value; a trailing partial cell is ignored. */
+export function cellsOf(v: Uint8Array): number[] {
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i + 4 <= v.length; i += 4) out.push(dv.getUint32(i));
+  return out;
+}
+
+/** of_property_read_u32: the first cell, when the value holds at least one. */
+export function propU32(node: FdtNode, name: string): number | undefined {
+  const v = node.property(name);
+  return v && v.length >= 4 ? cellsOf(v)[0] : undefined;
+}
+
+/** A string list; an empty or unterminated value yields what can be read. */
+export function propStrings(node: FdtNode, name: string): string[] {
+  const v = node.property(name);
+  if (!v || v.length === 0) return [];
+  const end = v[v.length - 1] === 0 ? v.length - 1 : v.length;
+  return new TextDecoder().decode(v.subarray(0, end)).split("\0");
+}
+
+export function compatibleOf(node: FdtNode): string[] {
+  return propStrings(node, "compatible");
+}
+
+/** of_device_is_compatible: compatible strings compare case-insensitively. */
+export function isCompatible(node: FdtNode, compatible: string): boolean {
+  const want = compatible.toLowerCase();
+  return compatibleOf(node).some((c) => c.toLowerCase() === want);
+}
+
+/** of_device_is_available: no `status`, or "okay" / "ok". */
+export function isAvailable(node: FdtNode): boolean {
+  if (!node.hasProperty("status")) return true;
+  const status = propStrings(node, "status")[0];
+  return status === "okay" || status === "ok";
+}
+
+/** The node with this phandle (`phandle` or legacy `linux,phandle`), searched from root. */
+export function byPhandle(root: FdtNode, phandle: number): FdtNode | undefined {
+  const stack: FdtNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if ((propU32(n, "phandle") ?? propU32(n, "linux,phandle")) === phandle) return n;
+    stack.push(...n.children);
+  }
+  return undefined;
+}
+
+export function rootOf(node: FdtNode): FdtNode {
+  let n = node;
+  while (n.parent) n = n.parent;
+  return n;
+}

@@ -1,0 +1,38 @@
+/**
+ * The running kernel's device tree, read from /sys/firmware/devicetree/base into the same
+ * node model a DTB gives, so live and offline hosts share one translator and one decoder.
+ */
+import { readdir } from "node:fs/promises";
+import { Fdt, FdtNode } from "../fdt/tree.js";
+import type { Sysfs } from "./sysfs.js";
+
+export const LIVE_DT = "/sys/firmware/devicetree/base";
+
+/**
+ * Every directory is a node, every file a property. The kernel adds a legacy `name`
+ * pseudo-property to each node; it is not in any DTB, so it is left out.
+ */
+async function readNode(sysfs: Sysfs, dir: string, node: FdtNode): Promise<void> {
+  const entries = await readdir(sysfs.path(dir), { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) await readNode(sysfs, p, node.attachChild(e.name));
+    else if (e.name !== "name")
+      node.attachProperty(e.name, (await sysfs.readBytes(p)) ?? new Uint8Array());
+  }
+}
+
+/** The live device tree, or undefined on a host booted without one (ACPI). */
+export async function readLiveDt(sysfs: Sysfs): Promise<Fdt | undefined> {
+  if (!(await sysfs.exists(LIVE_DT))) return undefined;
+  const root = new FdtNode("");
+  await readNode(sysfs, LIVE_DT, root);
+  return new Fdt(root);
+}
+
+/** "/sys/firmware/devicetree/base/a/b" (an of_node link target) → "/a/b". */
+export function dtPathOf(ofNodeTarget: string): string | undefined {
+  if (!ofNodeTarget.startsWith(LIVE_DT)) return undefined;
+  return ofNodeTarget.slice(LIVE_DT.length) || "/";
+}

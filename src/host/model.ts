@@ -1,0 +1,46 @@
+/**
+ * The host as `platpass list` reports it: its devices (HostDevice, the shared data type)
+ * plus what decides whether each can be assigned at all.
+ */
+import type { HostDevice } from "./device.js";
+
+/** Whether a kernel module is in use, could be loaded, or is absent; unknown offline. */
+export type Availability = "loaded" | "loadable" | "missing" | "unknown";
+
+export interface HostReadiness {
+  vfioPlatform: Availability;
+  vfioAmba: Availability;
+  vfioIommuType1: Availability;
+  /** vfio_platform's reset_required parameter; undefined when the module is not loaded. */
+  resetRequired: boolean | undefined;
+  /** "GICv3 with ITS", "GICv2", …; undefined when the device tree names no GIC. */
+  interruptController: string | undefined;
+  /** Whether the host remaps MSIs (a GICv3 ITS); vfio_iommu_type1 needs it unless told otherwise. */
+  msiRemap: boolean | undefined;
+  /** vfio_iommu_type1's allow_unsafe_interrupts; undefined when the module is not loaded. */
+  allowUnsafeInterrupts: boolean | undefined;
+  /** Sentences for the user: what blocks assignment on this host and what to do. */
+  notes: string[];
+}
+
+export interface DeviceReadiness {
+  /** The vfio driver this device's bus uses. */
+  vfioDriver: "vfio-platform" | "vfio-amba";
+  /** How a reset is provided ("module vfio-platform-amdxgbe", "reset_required=0", …), or undefined. */
+  reset: string | undefined;
+  /** Whether the IOMMU group's other members allow assignment now; undefined offline. */
+  groupViable: boolean | undefined;
+  /** Every reason the device cannot be assigned as things stand; empty when it can. */
+  problems: string[];
+}
+
+export interface HostModel {
+  /** Live sysfs, or a board DTB given with --host-dtb. */
+  source: "sysfs" | "dtb";
+  /** The sysfs root or the DTB file. */
+  origin: string;
+  devices: HostDevice[];
+  /** Per device name. */
+  readiness: Record<string, DeviceReadiness>;
+  host: HostReadiness;
+}

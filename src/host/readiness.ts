@@ -1,0 +1,131 @@
+/**
+ * Can this host assign this device? The answers that decide it before QEMU ever runs:
+ * vfio modules, a reset handler for vfio-platform, MSI remapping for vfio_iommu_type1,
+ * an IOMMU group and its viability.
+ */
+import type { Fdt } from "../fdt/tree.js";
+import type { HostDevice } from "./device.js";
+import { blockingMembers, describeBlockers, type GroupMember } from "./groups.js";
+import type { Availability, DeviceReadiness, HostReadiness } from "./model.js";
+import { msiSituation, unsafeInterruptsNote } from "./msi.js";
+import { resetModuleFor } from "./reset.js";
+import type { Sysfs } from "./sysfs.js";
+
+const normal = (module: string) => module.replace(/-/g, "_");
+
+/** Loaded (in /sys/module or its driver registered), loadable (in modules.dep), or missing. */
+export async function moduleAvailability(
+  sysfs: Sysfs,
+  module: string,
+  driverDir?: string,
+): Promise<Availability> {
+  if (await sysfs.exists(`/sys/module/${normal(module)}`)) return "loaded";
+  if (driverDir && (await sysfs.exists(driverDir))) return "loaded";
+  const release = await sysfs.read("/proc/sys/kernel/osrelease");
+  const dep = release ? await sysfs.read(`/lib/modules/${release}/modules.dep`) : undefined;
+  const files = (dep ?? "").split("\n").map((l) => l.split(":")[0]?.split("/").pop() ?? "");
+  return files.some((f) => normal(f.replace(/\.ko(\.\w+)?$/, "")) === normal(module))
+    ? "loadable"
+    : "missing";
+}
+
+function parseBool(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  return v === "Y" || v === "1";
+}
+
+function hostNotes(h: Omit<HostReadiness, "notes">): string[] {
+  const notes: string[] = [];
+  if (h.vfioPlatform === "missing") {
+    notes.push(
+      "vfio-platform is not available in this kernel: build it (CONFIG_VFIO_PLATFORM=m) or use a kernel that has it.",
+    );
+  } else if (h.vfioPlatform === "loadable") {
+    notes.push(
+      "vfio-platform is not loaded: modprobe vfio-platform (add reset_required=0 for devices without a reset module).",
+    );
+  }
+  if (h.msiRemap === false && h.allowUnsafeInterrupts !== true) {
+    notes.push(unsafeInterruptsNote(h.interruptController));
+  }
+  return notes;
+}
+
+export async function liveHostReadiness(sysfs: Sysfs, dt: Fdt | undefined): Promise<HostReadiness> {
+  const msi = dt ? msiSituation(dt.root) : { interruptController: undefined, msiRemap: undefined };
+  const base = {
+    vfioPlatform: await moduleAvailability(
+      sysfs,
+      "vfio-platform",
+      "/sys/bus/platform/drivers/vfio-platform",
+    ),
+    vfioAmba: await moduleAvailability(sysfs, "vfio-amba", "/sys/bus/amba/drivers/vfio-amba"),
+    vfioIommuType1: await moduleAvailability(sysfs, "vfio_iommu_type1"),
+    resetRequired: parseBool(
+      await sysfs.read("/sys/module/vfio_platform/parameters/reset_required"),
+    ),
+    ...msi,
+    allowUnsafeInterrupts: parseBool(
+      await sysfs.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"),
+    ),
+  };
+  return { ...base, notes: hostNotes(base) };
+}
+
+/** Offline, only the device tree speaks: modules and parameters are unknown. */
+export function offlineHostReadiness(dt: Fdt): HostReadiness {
+  const base = {
+    vfioPlatform: "unknown" as const,
+    vfioAmba: "unknown" as const,
+    vfioIommuType1: "unknown" as const,
+    resetRequired: undefined,
+    ...msiSituation(dt.root),
+    allowUnsafeInterrupts: undefined,
+  };
+  return { ...base, notes: hostNotes(base) };
+}
+
+function resetHow(device: HostDevice, host: HostReadiness): { reset?: string; problem?: string } {
+  if (device.bus === "amba") return { reset: "not required (vfio-amba)" };
+  if (host.resetRequired === false) return { reset: "not required (reset_required=0)" };
+  const module = resetModuleFor(device.compatible);
+  if (module) return { reset: `module ${module}` };
+  return {
+    problem: `vfio-platform has no reset handler for "${device.compatible[0] ?? "(no compatible)"}": load vfio-platform with reset_required=0 (the device is then handed between users without a reset)`,
+  };
+}
+
+/**
+ * `members` is the device's IOMMU group as sysfs lists it (undefined offline, where
+ * groups are unknown).
+ */
+export function deviceReadiness(
+  device: HostDevice,
+  host: HostReadiness,
+  members: GroupMember[] | undefined,
+): DeviceReadiness {
+  const vfioDriver = device.bus === "amba" ? "vfio-amba" : "vfio-platform";
+  const problems: string[] = [];
+  const available = device.bus === "amba" ? host.vfioAmba : host.vfioPlatform;
+  if (available === "missing") problems.push(`${vfioDriver} is not available in this kernel`);
+  const { reset, problem } = resetHow(device, host);
+  if (problem) problems.push(problem);
+  const blockers = members ? blockingMembers(members, [device.name]) : [];
+  if (members && device.iommuGroup === undefined) {
+    problems.push("not behind an IOMMU (no iommu_group): VFIO cannot isolate it");
+  }
+  if (blockers.length > 0) {
+    problems.push(`IOMMU group ${device.iommuGroup} is not viable: ${describeBlockers(blockers)}`);
+  }
+  if (host.msiRemap === false && host.allowUnsafeInterrupts !== true) {
+    problems.push(
+      "no MSI remapping: vfio_iommu_type1 needs allow_unsafe_interrupts=1 (see the host notes)",
+    );
+  }
+  return {
+    vfioDriver,
+    reset,
+    groupViable: members === undefined ? undefined : blockers.length === 0,
+    problems,
+  };
+}
