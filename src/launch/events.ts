@@ -1,0 +1,100 @@
+/**
+ * What a launch reports as it happens: the CLI prints these as text, or one JSON object per
+ * line with --json (for CI), and the demo narrates them. Plain data only.
+ */
+import type { InjectionPath } from "../qemu/injection.js";
+
+export interface DeviceSummary {
+  host: string;
+  compatible: string[];
+  driver: string | undefined;
+  iommuGroup: number | undefined;
+}
+
+export interface PlannedDeviceSummary {
+  host: string;
+  plugin: string;
+  qemuDevice: string;
+  regions: { index: number; size: number; guestAddress: number }[];
+  irqs: { index: number; spi: number; trigger: "level" | "edge" }[];
+}
+
+export interface IrqPathSummary {
+  device: string;
+  index: number;
+  path: InjectionPath;
+  userspaceInjections: number;
+  eois: number;
+}
+
+export type LaunchEvent =
+  | { event: "discovered"; devices: DeviceSummary[] }
+  | { event: "planned"; devices: PlannedDeviceSummary[]; warnings: string[]; dtb: string }
+  | { event: "detached"; device: string; from: string | undefined; to: string }
+  | { event: "qemu-starting"; binary: string; argv: string[] }
+  | { event: "qemu-started"; pid: number | undefined }
+  | { event: "verified"; devices: number; regions: number; irqs: number }
+  | { event: "injection"; irqs: IrqPathSummary[]; warnings: string[] }
+  | { event: "guest"; line: string }
+  | { event: "qemu-message"; line: string }
+  | { event: "stopping"; reason: string }
+  | { event: "qemu-exited"; exitCode: number | undefined; signal: string | undefined }
+  | { event: "reattached"; device: string; driver: string | undefined }
+  | { event: "warning"; message: string };
+
+export type LaunchListener = (e: LaunchEvent) => void;
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** The human form of an event: lines for stderr (progress) or stdout (guest output). */
+export function describeEvent(e: LaunchEvent): string[] {
+  switch (e.event) {
+    case "discovered":
+      return e.devices.map(
+        (d) =>
+          `discovered ${d.host}: ${d.compatible.join(", ")}; driver ${d.driver ?? "none"}; IOMMU group ${d.iommuGroup ?? "none"}`,
+      );
+    case "planned":
+      return [
+        ...e.devices.flatMap((d) => [
+          `planned ${d.host} as ${d.qemuDevice} (plugin ${d.plugin})`,
+          ...d.regions.map(
+            (r) => `  region ${r.index}: ${hex(r.guestAddress)} size ${hex(r.size)}`,
+          ),
+          ...d.irqs.map((i) => `  IRQ ${i.index}: SPI ${i.spi} (${i.trigger})`),
+        ]),
+        ...e.warnings.map((w) => `plan warning: ${w}`),
+        `guest device tree: ${e.dtb}`,
+      ];
+    case "detached":
+      return [`detached ${e.device} from ${e.from ?? "no driver"}, bound to ${e.to}`];
+    case "qemu-starting":
+      return [`starting ${e.binary} ${e.argv.join(" ")}`];
+    case "qemu-started":
+      return [`QEMU running (pid ${e.pid ?? "?"}), QMP connected`];
+    case "verified":
+      return [
+        `verified against QEMU (info mtree -f, info qtree, QOM IRQ links): ${e.devices} device(s), ${e.regions} region(s), ${e.irqs} IRQ(s) where planned`,
+      ];
+    case "injection":
+      return [
+        ...e.irqs.map(
+          (i) =>
+            `interrupt ${i.device} IRQ ${i.index}: ${i.path}${i.path === "userspace" ? ` (${i.userspaceInjections} injected by QEMU so far)` : ""}`,
+        ),
+        ...e.warnings.map((w) => `WARNING: ${w}`),
+      ];
+    case "guest":
+      return [e.line];
+    case "qemu-message":
+      return [`qemu: ${e.line}`];
+    case "stopping":
+      return [`stopping the guest: ${e.reason}`];
+    case "qemu-exited":
+      return [`QEMU exited${e.signal ? ` on ${e.signal}` : ` with code ${e.exitCode ?? "?"}`}`];
+    case "reattached":
+      return [`gave ${e.device} back to ${e.driver ?? "no driver"}`];
+    case "warning":
+      return [`WARNING: ${e.message}`];
+  }
+}

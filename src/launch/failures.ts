@@ -1,0 +1,87 @@
+/**
+ * Turns the ways QEMU refuses an assigned platform device into errors that say why and what to
+ * do, instead of passing QEMU's last stderr line through. Pure: the caller gives QEMU's
+ * messages and what it knows of the host.
+ */
+import { HostError, QemuError } from "../errors.js";
+import type { HostReadiness } from "../host/model.js";
+import { unsafeInterruptsNote } from "../host/msi.js";
+
+export type HostInterruptFacts = Pick<
+  HostReadiness,
+  "msiRemap" | "allowUnsafeInterrupts" | "interruptController"
+>;
+
+/** The error to raise before starting QEMU when the host cannot attach any group at all. */
+export function interruptRemappingProblem(facts: HostInterruptFacts): HostError | undefined {
+  if (facts.msiRemap !== false || facts.allowUnsafeInterrupts === true) return undefined;
+  return new HostError(
+    "HOST_NO_MSI_REMAPPING",
+    `this host has no MSI remapping (${facts.interruptController ?? "no GICv3 ITS"}) and vfio_iommu_type1 does not allow unsafe interrupts: QEMU would fail with EPERM ("Failed to set iommu for container")`,
+    {
+      where: "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+      hint: unsafeInterruptsNote(facts.interruptController),
+    },
+  );
+}
+
+const RULES: { test: RegExp; error: (line: string, facts: HostInterruptFacts) => QemuError }[] = [
+  {
+    test: /Failed to set iommu for container: Operation not permitted|No interrupt remapping support/,
+    error: (line, facts) =>
+      new QemuError(
+        "QEMU_NO_MSI_REMAPPING",
+        `QEMU could not attach the device's IOMMU group: ${line.trim()}${facts.allowUnsafeInterrupts === false ? " (allow_unsafe_interrupts is off)" : ""}`,
+        { where: "vfio_iommu_type1", hint: unsafeInterruptsNote(facts.interruptController) },
+      ),
+  },
+  {
+    test: /can not be dynamically instantiated/,
+    error: (line) =>
+      new QemuError("QEMU_NO_GUEST_DTB", `QEMU refused the device: ${line.trim()}`, {
+        hint: "QEMU accepts vfio-platform on virt only with a user-supplied -dtb; the planned argv must carry it (this is a platpass bug if it came from 'platpass launch').",
+      }),
+  },
+  {
+    test: /Platform Bus: Can not fit (MMIO region|IRQ line)/,
+    error: (line) =>
+      new QemuError(
+        "QEMU_PLATFORM_BUS_FULL",
+        `QEMU ran out of platform bus space: ${line.trim()}`,
+        {
+          hint: "Something other than the planned devices took platform-bus space: remove platform-bus devices from qemu.extraArgs.",
+        },
+      ),
+  },
+  {
+    test: /group \d+ is not viable|Device or resource busy/,
+    error: (line) =>
+      new QemuError(
+        "QEMU_GROUP_UNUSABLE",
+        `QEMU could not use the device's IOMMU group: ${line.trim()}`,
+        {
+          hint: "Every device in the group must be bound to a vfio driver or to none, and no other process may hold it: see 'platpass list'.",
+        },
+      ),
+  },
+];
+
+/** The best explanation of a QEMU that exited before the guest ran, from its stderr lines. */
+export function explainQemuExit(
+  messages: readonly string[],
+  exit: { exitCode: number | undefined; signal: string | undefined },
+  facts: HostInterruptFacts,
+): QemuError {
+  for (const rule of RULES) {
+    const line = messages.find((m) => rule.test.test(m));
+    if (line) return rule.error(line, facts);
+  }
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+  const last = messages
+    .filter((m) => m.trim())
+    .slice(-3)
+    .join(" | ");
+  return new QemuError("QEMU_EXITED", `QEMU ${how}${last ? `: ${last}` : ""}`, {
+    hint: "The devices were given back to their host drivers. Run again with --json to see every QEMU message.",
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * One QEMU run of a launch, with the devices already detached: start QEMU, connect QMP,
+ * prove the wiring against the plan, report the injection path of every IRQ, then wait for
+ * the guest to end or for a stop request and shut it down cleanly. Whatever happens, it
+ * returns (or throws) only once QEMU has exited, so the caller can reattach the devices.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PlatpassError } from "../errors.js";
+import {
+  type InjectionReport,
+  injectionReport,
+  type PlannedIrqs,
+  parseTrace,
+} from "../qemu/injection.js";
+import {
+  connectQmp,
+  type QemuExit,
+  type StopOutcome,
+  startQemu,
+  stopGuest,
+} from "../qemu/launcher.js";
+import type { QmpClient } from "../qemu/qmp.js";
+import { type PlannedWiring, verifyWiring } from "../qemu/verify.js";
+import type { LaunchEvent, LaunchListener } from "./events.js";
+import { explainQemuExit, type HostInterruptFacts } from "./failures.js";
+
+export type SessionDevice = PlannedWiring & PlannedIrqs;
+
+export interface SessionOptions {
+  binary: string;
+  argv: readonly string[];
+  devices: readonly SessionDevice[];
+  facts: HostInterruptFacts;
+  emit: LaunchListener;
+  /** Aborted on SIGINT/SIGTERM: the guest is powered down, then QEMU quits. */
+  stop: AbortSignal;
+  interactive?: boolean;
+  startTimeoutMs?: number;
+  /** How long the guest gets to power off after system_powerdown before QEMU is told to quit. */
+  graceMs?: number;
+}
+
+export interface SessionResult {
+  exit: QemuExit;
+  /** How the run ended: the guest on its own, or one of the stop steps. */
+  ended: "guest" | StopOutcome;
+  injection: InjectionReport;
+}
+
+function injectionEvent(report: InjectionReport): LaunchEvent {
+  return {
+    event: "injection",
+    irqs: report.irqs.map((i) => ({
+      device: i.device,
+      index: i.index,
+      path: i.path,
+      userspaceInjections: i.evidence.userspaceInjections,
+      eois: i.evidence.eois,
+    })),
+    warnings: report.warnings,
+  };
+}
+
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+export async function runSession(options: SessionOptions): Promise<SessionResult> {
+  const { emit, devices } = options;
+  const dir = await mkdtemp(join(tmpdir(), "platpass-launch-"));
+  const socket = join(dir, "qmp.sock");
+  emit({ event: "qemu-starting", binary: options.binary, argv: [...options.argv] });
+  const qemu = startQemu({
+    binary: options.binary,
+    argv: options.argv,
+    qmpSocket: socket,
+    interactive: options.interactive,
+    onGuestOutput: (line) => emit({ event: "guest", line }),
+    onQemuMessage: (line) => emit({ event: "qemu-message", line }),
+  });
+  let qmp: QmpClient | undefined;
+  try {
+    qmp = await Promise.race([
+      connectQmp(qemu, socket, options.startTimeoutMs ?? 120_000),
+      aborted(options.stop).then(() => undefined),
+    ]);
+    if (!qmp) {
+      if (!options.stop.aborted) {
+        throw explainQemuExit(qemu.messages, await qemu.exited, options.facts);
+      }
+      emit({ event: "stopping", reason: options.stop.reason ?? "stop requested" });
+      const ended = await stopGuest(qemu, undefined, 0);
+      return finish(qemu, ended);
+    }
+    emit({ event: "qemu-started", pid: qemu.pid });
+    await verifyWiring(qmp, devices);
+    emit({
+      event: "verified",
+      devices: devices.length,
+      regions: devices.reduce((n, d) => n + d.regions.length, 0),
+      irqs: devices.reduce((n, d) => n + d.irqs.length, 0),
+    });
+    await Promise.race([qemu.mainLoopRunning, qemu.exited]);
+    emit(injectionEvent(injectionReport(devices, parseTrace(qemu.traceLines.join("\n")))));
+
+    const stopRequested = aborted(options.stop).then(() => "stop" as const);
+    const outcome = await Promise.race([qemu.exited.then(() => "exited" as const), stopRequested]);
+    if (outcome === "exited") return finish(qemu, "guest");
+    emit({ event: "stopping", reason: String(options.stop.reason ?? "stop requested") });
+    return finish(qemu, await stopGuest(qemu, qmp, options.graceMs ?? 15_000));
+  } catch (e) {
+    if (!qemu.hasExited()) {
+      const reason = e instanceof PlatpassError ? e.code : "internal error";
+      emit({ event: "stopping", reason });
+      await stopGuest(qemu, qmp, 0);
+    }
+    throw e;
+  } finally {
+    qmp?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async function finish(q: typeof qemu, ended: SessionResult["ended"]): Promise<SessionResult> {
+    const exit = await q.exited;
+    emit({ event: "qemu-exited", exitCode: exit.exitCode, signal: exit.signal });
+    const injection = injectionReport(devices, parseTrace(q.traceLines.join("\n")));
+    emit(injectionEvent(injection));
+    return { exit, ended, injection };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Starts one QEMU for a launch: the planned argv plus a QMP socket and the vfio trace events
+ * the injection report reads. QEMU runs in its own process group (a terminal's Ctrl-C reaches
+ * platpass, which powers the guest down cleanly) and, where util-linux's setpriv exists, with
+ * a parent-death signal, so that a platpass killed with SIGKILL takes its QEMU along and the
+ * journal can restore the devices on the next run.
+ */
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { execa, type ResultPromise } from "execa";
+import { QemuError } from "../errors.js";
+import { QmpClient } from "./qmp.js";
+
+/**
+ * The trace events `injection.ts` parses (QEMU's log backend prints them on stderr), and one
+ * QMP dispatch event: QEMU dispatches QMP commands only from its main loop, after every
+ * device was realized and connected, so once a dispatch line is on stderr every start-up
+ * vfio event is before it. That is the point the injection report may be read from.
+ */
+export const TRACE_ARGS = [
+  "-trace",
+  "vfio_platform_*",
+  "-trace",
+  "vfio_intp_*",
+  "-trace",
+  "monitor_qmp_cmd_in_band",
+];
+
+const SETPRIV = "/usr/bin/setpriv";
+
+export interface QemuStartOptions {
+  binary: string;
+  /** The planned arguments (devices in planned order, -dtb); no QMP or trace options. */
+  argv: readonly string[];
+  qmpSocket: string;
+  /** Each line the guest prints on the serial console (QEMU's stdout). */
+  onGuestOutput?: (line: string) => void;
+  /** Each line QEMU prints on stderr that is not a vfio trace event. */
+  onQemuMessage?: (line: string) => void;
+  /** Pass the user's terminal to the guest console instead of reading QEMU's stdout. */
+  interactive?: boolean;
+}
+
+export interface QemuExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+}
+
+export interface QemuProcess {
+  pid: number | undefined;
+  /** The vfio trace lines so far, in order. */
+  traceLines: string[];
+  /** QEMU's other stderr lines so far (its error messages), in order. */
+  messages: string[];
+  /** Settles once QEMU dispatched its first QMP command (start-up trace lines all read). */
+  mainLoopRunning: Promise<void>;
+  /** Settles when QEMU has exited, however it ended. */
+  exited: Promise<QemuExit>;
+  hasExited(): boolean;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The full command line: setpriv's parent-death signal when available, then QEMU. */
+export function qemuCommandLine(options: QemuStartOptions): { file: string; args: string[] } {
+  const qemuArgs = [
+    ...options.argv,
+    "-qmp",
+    `unix:${options.qmpSocket},server=on,wait=off`,
+    ...TRACE_ARGS,
+  ];
+  if (!existsSync(SETPRIV)) return { file: options.binary, args: qemuArgs };
+  return { file: SETPRIV, args: ["--pdeathsig", "KILL", "--", options.binary, ...qemuArgs] };
+}
+
+const TRACE_LINE = /^(?:\d+@\d+\.\d+:)?vfio_(?:platform|intp)_/;
+const DISPATCH_LINE = /^(?:\d+@\d+\.\d+:)?monitor_qmp_cmd_in_band /;
+
+export function startQemu(options: QemuStartOptions): QemuProcess {
+  const { file, args } = qemuCommandLine(options);
+  const child: ResultPromise = execa(file, args, {
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: options.interactive ? "inherit" : "ignore",
+    stdout: options.interactive ? "inherit" : "pipe",
+    stderr: "pipe",
+  });
+  const traceLines: string[] = [];
+  const messages: string[] = [];
+  let dispatched = () => {};
+  const mainLoopRunning = new Promise<void>((resolve) => {
+    dispatched = resolve;
+  });
+  const stderrRead = new Promise<void>((resolve) => {
+    if (!child.stderr) return resolve();
+    const lines = createInterface({ input: child.stderr });
+    lines.on("line", (line) => {
+      if (TRACE_LINE.test(line)) traceLines.push(line);
+      else if (DISPATCH_LINE.test(line)) dispatched();
+      else {
+        messages.push(line);
+        options.onQemuMessage?.(line);
+      }
+    });
+    lines.on("close", resolve);
+  });
+  if (child.stdout && options.onGuestOutput) {
+    const onLine = options.onGuestOutput;
+    createInterface({ input: child.stdout }).on("line", (line) => onLine(line.replace(/\r$/, "")));
+  }
+  let done = false;
+  const exited = child.then(
+    async (r) => {
+      await stderrRead;
+      done = true;
+      return { exitCode: r.exitCode, signal: r.signal };
+    },
+    (e: unknown) => {
+      done = true;
+      throw new QemuError("QEMU_SPAWN_FAILED", `cannot start ${options.binary}: ${String(e)}`, {
+        where: options.binary,
+        hint: "Check the QEMU binary in the config (qemu.binary) or install qemu-system-arm.",
+        cause: e,
+      });
+    },
+  );
+  return {
+    pid: child.pid,
+    traceLines,
+    messages,
+    mainLoopRunning,
+    exited,
+    hasExited: () => done,
+    kill: (signal) => {
+      if (!done) child.kill(signal);
+    },
+  };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Connects to the QMP socket of a starting QEMU. Resolves undefined when QEMU exits first
+ * (the caller explains the exit from `messages`); throws when the deadline passes.
+ */
+export async function connectQmp(
+  qemu: QemuProcess,
+  socket: string,
+  timeoutMs: number,
+): Promise<QmpClient | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (!qemu.hasExited()) {
+    if (existsSync(socket)) {
+      const qmp = await QmpClient.connect(socket, { timeoutMs: 60_000 }).catch(() => undefined);
+      if (qmp) return qmp;
+    }
+    if (Date.now() > deadline) {
+      throw new QemuError(
+        "QEMU_START_TIMEOUT",
+        `QEMU did not open its QMP socket within ${timeoutMs} ms`,
+        {
+          where: socket,
+          hint: "The machine may be heavily loaded; QEMU's messages so far were reported above.",
+        },
+      );
+    }
+    await pause(50);
+  }
+  return undefined;
+}
+
+export type StopOutcome = "powered-off" | "quit" | "killed" | "already-exited";
+
+/**
+ * Stops the guest: ACPI/PSCI power button (system_powerdown) and `graceMs` for the guest to
+ * shut down, then QMP quit, then SIGKILL. Always resolves once QEMU has exited.
+ */
+export async function stopGuest(
+  qemu: QemuProcess,
+  qmp: QmpClient | undefined,
+  graceMs: number,
+): Promise<StopOutcome> {
+  if (qemu.hasExited()) return "already-exited";
+  const exitedWithin = (ms: number) =>
+    Promise.race([qemu.exited.then(() => true), pause(ms).then(() => false)]);
+  if (qmp) {
+    await qmp.execute("system_powerdown", undefined, { timeoutMs: 5_000 }).catch(() => undefined);
+    if (await exitedWithin(graceMs)) return "powered-off";
+    await qmp.execute("quit", undefined, { timeoutMs: 5_000 }).catch(() => undefined);
+    if (await exitedWithin(10_000)) return "quit";
+  }
+  qemu.kill("SIGKILL");
+  await qemu.exited.catch(() => undefined);
+  return "killed";
+}
