@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { explainQemuExit, interruptRemappingProblem } from "../../../src/launch/failures.js";
+
+const gicv2 = { msiRemap: false, allowUnsafeInterrupts: false, interruptController: "GICv2" };
+const exit1 = { exitCode: 1, signal: undefined };
+
+describe("interruptRemappingProblem", () => {
+  it("stops a launch on a GICv2 host that does not allow unsafe interrupts, explaining the choice", () => {
+    const e = interruptRemappingProblem(gicv2);
+    expect(e?.code).toBe("HOST_NO_MSI_REMAPPING");
+    expect(e?.message).toMatch(/no MSI remapping \(GICv2\)/);
+    expect(e?.hint).toMatch(/allow_unsafe_interrupts=1/);
+  });
+
+  it("lets a GICv2 host that allows unsafe interrupts launch", () => {
+    expect(interruptRemappingProblem({ ...gicv2, allowUnsafeInterrupts: true })).toBeUndefined();
+  });
+
+  it("lets a GICv3 host with an ITS launch", () => {
+    expect(
+      interruptRemappingProblem({
+        msiRemap: true,
+        allowUnsafeInterrupts: false,
+        interruptController: "GICv3 with ITS",
+      }),
+    ).toBeUndefined();
+  });
+});
+
+describe("explainQemuExit", () => {
+  it("recognises QEMU's EPERM on the container and explains MSI remapping", () => {
+    const e = explainQemuExit(
+      [
+        "qemu-system-aarch64: -device vfio-platform,host=c000000.tpm_tis: vfio: failed to setup container for group 0: Failed to set iommu for container: Operation not permitted",
+      ],
+      exit1,
+      gicv2,
+    );
+    expect(e.code).toBe("QEMU_NO_MSI_REMAPPING");
+    expect(e.message).toMatch(/allow_unsafe_interrupts is off/);
+    expect(e.hint).toMatch(/raise arbitrary host interrupts/);
+  });
+
+  it("recognises the missing guest DTB", () => {
+    const e = explainQemuExit(
+      ["qemu-system-aarch64: Device vfio-platform can not be dynamically instantiated"],
+      exit1,
+      gicv2,
+    );
+    expect(e.code).toBe("QEMU_NO_GUEST_DTB");
+  });
+
+  it("falls back to QEMU's last lines and how it ended", () => {
+    const e = explainQemuExit(
+      ["first", "", "last words"],
+      { exitCode: undefined, signal: "SIGKILL" },
+      gicv2,
+    );
+    expect(e.code).toBe("QEMU_EXITED");
+    expect(e.message).toBe("QEMU was killed by SIGKILL: first | last words");
+  });
+});
