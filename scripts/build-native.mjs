@@ -171,7 +171,11 @@ function buildArm64() {
   return { ok: true, output, detail: `cross-built with ${cxx} against Node ${ARM64_NODE} headers` };
 }
 
-const status = { host: buildHost(), arm64: buildArm64(), at: new Date().toISOString() };
+const status = {
+  host: { arch: process.arch, ...buildHost() },
+  arm64: { arch: "arm64", ...buildArm64() },
+  at: new Date().toISOString(),
+};
 mkdirSync(dirname(statusFile), { recursive: true });
 writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
 for (const [arch, s] of [
