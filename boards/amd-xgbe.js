@@ -1,0 +1,82 @@
+// @ts-check
+/**
+ * AMD Seattle 10GbE (combined XGBE/PHY node). Writes exactly what QEMU's sysbus-fdt writes
+ * for vfio-amd-xgbe (add_amd_xgbe_fdt_node): guest copies of the two fixed host clocks (DMA
+ * and PTP) with new phandles, the host properties of QEMU's copy table, `clocks` pointing at
+ * the copies, bus-relative `reg` for the five regions and `interrupts` that are level-high
+ * for AUTOMASKED (level) VFIO IRQs and edge-rising for the others.
+ */
+
+/** QEMU's amd_xgbe_copied_properties, in its order. */
+const COPIED = [
+  { name: "compatible", optional: false },
+  { name: "dma-coherent", optional: true },
+  { name: "amd,per-channel-interrupt", optional: true },
+  { name: "phy-mode", optional: false },
+  { name: "mac-address", optional: true },
+  { name: "amd,speed-set", optional: false },
+  { name: "amd,serdes-blwc", optional: true },
+  { name: "amd,serdes-cdr-rate", optional: true },
+  { name: "amd,serdes-pq-skew", optional: true },
+  { name: "amd,serdes-tx-amp", optional: true },
+  { name: "amd,serdes-dfe-tap-config", optional: true },
+  { name: "amd,serdes-dfe-tap-enable", optional: true },
+  { name: "clock-names", optional: false },
+];
+
+/**
+ * The two host clock phandles (DMA, PTP), or undefined when `clocks` is not two plain handles.
+ * @param {import("platpass/boards").HostDevice} host
+ */
+function hostClocks(host) {
+  const clocks = host.properties.get("clocks");
+  if (clocks?.length !== 8) return undefined;
+  const view = new DataView(clocks.buffer, clocks.byteOffset, clocks.byteLength);
+  return [view.getUint32(0), view.getUint32(4)];
+}
+
+/** @type {import("platpass/boards").BoardPlugin} */
+export default {
+  name: "amd-xgbe",
+  summary: "AMD Seattle XGBE: QEMU's vfio-amd-xgbe node with its fixed-clock copies",
+  qemuDevice: "vfio-amd-xgbe",
+  match: { compatible: [{ compatible: "amd,xgbe-seattle-v1a", score: 100 }] },
+  preconditions: {
+    regions: {
+      exactly: 5,
+      because:
+        "QEMU's vfio-amd-xgbe needs the combined XGBE/PHY node: MAC, PCS and three SerDes blocks",
+    },
+    hostProperties: ["clocks"],
+    check(host, hostTree) {
+      if (!host.properties.has("clocks")) return [];
+      const clocks = hostClocks(host);
+      if (!clocks)
+        return ["its 'clocks' must hold exactly 2 handles (DMA and PTP clock), as QEMU requires"];
+      return clocks.flatMap((phandle, i) => {
+        const node = hostTree.nodeByPhandle(phandle);
+        const which = i === 0 ? "DMA" : "PTP";
+        if (!node)
+          return [`its ${which} clock (phandle ${phandle}) is not in the host device tree`];
+        const compatible = node.properties.get("compatible");
+        const first = compatible ? new TextDecoder().decode(compatible).split("\0")[0] : undefined;
+        return first === "fixed-clock"
+          ? []
+          : [`its ${which} clock ${node.path} must be a fixed-clock, as QEMU requires`];
+      });
+    },
+  },
+  copy: COPIED,
+  build(ctx) {
+    const { values } = ctx;
+    const clocks = hostClocks(ctx.host);
+    const first = ctx.regions[0];
+    if (!clocks || !first) return;
+    const guestClocks = clocks.map((phandle) => ctx.fixedClockCopy(phandle));
+    const node = ctx.addDeviceNode(`${ctx.host.name}@${first.busOffset.toString(16)}`);
+    ctx.copyProperties(node, COPIED);
+    node.setProperty("clocks", values.cells(...guestClocks));
+    node.setProperty("reg", ctx.reg());
+    node.setProperty("interrupts", ctx.interrupts());
+  },
+};

@@ -1,0 +1,27 @@
+// @ts-check
+/**
+ * A TPM TIS interface on MMIO (tcg,tpm-tis-mmio), e.g. the emulated host's swtpm-backed
+ * tpm-tis-device. Writes the node QEMU's sysbus-fdt writes for tpm-tis-device
+ * (add_tpm_tis_fdt_node: `tpm_tis@<offset>`, compatible, reg) plus the interrupt QEMU leaves
+ * out: an assigned TPM's line is real, and the guest's tpm_tis can use it instead of polling.
+ */
+
+/** @type {import("platpass/boards").BoardPlugin} */
+export default {
+  name: "tpm-tis",
+  summary: "TPM TIS on MMIO (tcg,tpm-tis-mmio), as QEMU's tpm-tis-device node plus its IRQ",
+  qemuDevice: "vfio-platform",
+  match: { compatible: [{ compatible: "tcg,tpm-tis-mmio", score: 100 }] },
+  preconditions: {
+    regions: { exactly: 1, because: "a TIS interface is one register block (locality 0…4)" },
+    irqs: { max: 1, because: "a TIS interface has at most one interrupt" },
+  },
+  build(ctx) {
+    const region = ctx.regions[0];
+    if (!region) return;
+    const node = ctx.addDeviceNode(`tpm_tis@${region.busOffset.toString(16)}`);
+    node.setProperty("compatible", ctx.values.str("tcg,tpm-tis-mmio"));
+    node.setProperty("reg", ctx.reg());
+    if (ctx.irqs.length > 0) node.setProperty("interrupts", ctx.interrupts());
+  },
+};

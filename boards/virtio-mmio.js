@@ -1,0 +1,34 @@
+// @ts-check
+/**
+ * A virtio-mmio transport, e.g. one of the emulated host's virtio_mmio@a0xxxxx. Writes the
+ * node QEMU's virt machine writes for its own transports (create_virtio_devices:
+ * `virtio_mmio@<address>`, compatible, reg, one interrupt, dma-coherent when the host node
+ * has it) at the platform-bus address QEMU gives the assigned one.
+ */
+
+/** What the guest node takes from the host node as it is. */
+const COPIED = [
+  { name: "compatible", optional: false },
+  { name: "dma-coherent", optional: true },
+];
+
+/** @type {import("platpass/boards").BoardPlugin} */
+export default {
+  name: "virtio-mmio",
+  summary: "virtio-mmio transport (virtio,mmio), as QEMU's virt writes its own",
+  qemuDevice: "vfio-platform",
+  match: { compatible: [{ compatible: "virtio,mmio", score: 100 }] },
+  preconditions: {
+    regions: { exactly: 1, because: "a virtio-mmio transport is one register block" },
+    irqs: { exactly: 1, because: "a virtio-mmio transport has one interrupt" },
+  },
+  copy: COPIED,
+  build(ctx) {
+    const region = ctx.regions[0];
+    if (!region) return;
+    const node = ctx.addDeviceNode(`virtio_mmio@${region.busOffset.toString(16)}`);
+    ctx.copyProperties(node, COPIED);
+    node.setProperty("reg", ctx.reg());
+    node.setProperty("interrupts", ctx.interrupts());
+  },
+};

@@ -1,0 +1,174 @@
+/**
+ * The board plugin API (`platpass/boards`): everything a plugin author sees.
+ *
+ * A plugin teaches platpass how one kind of host device looks to a guest. It is mostly
+ * data, as QEMU's hw/core/sysbus-fdt.c binding and copy tables are: what it matches, the
+ * QEMU device type that carries it, its preconditions, the host properties it copies, and a
+ * short `build(ctx)` for what cannot be data. A plugin module imports nothing from platpass at
+ * run time: the context hands it the node to fill, the value codecs and the shared helpers,
+ * so a plugin works the same from boards/, from a path and from an npm package.
+ */
+import type { FdtNode } from "../fdt/tree.js";
+import type { HostDevice } from "../host/device.js";
+import type { IrqTrigger } from "../vfio/types.js";
+
+export type { FdtNode, HostDevice, IrqTrigger };
+
+/** The QEMU device types a plugin can ask for (all removed in QEMU 10.2). */
+export type QemuDeviceType = "vfio-platform" | "vfio-calxeda-xgmac" | "vfio-amd-xgbe";
+
+/** One host compatible a plugin handles; the highest score over all plugins wins. */
+export interface CompatibleMatch {
+  compatible: string;
+  score: number;
+}
+
+export interface PluginMatch {
+  /** Host compatibles handled, each with its score. */
+  compatible?: readonly CompatibleMatch[];
+  /** Score for any device at all (the generic fallback); compatible matches should beat it. */
+  anyDevice?: number;
+  /** The reason this plugin refuses a device it would otherwise match, or undefined. */
+  declines?(host: HostDevice): string | undefined;
+}
+
+/** A count rule for regions or IRQs. */
+export interface CountRule {
+  exactly?: number;
+  min?: number;
+  max?: number;
+  /** Why the rule exists, shown when it is unmet. */
+  because?: string;
+}
+
+export interface Preconditions {
+  regions?: CountRule;
+  irqs?: CountRule;
+  /** Host DT properties that must exist on the device's node. */
+  hostProperties?: readonly string[];
+  /** Anything data cannot say: every unmet condition, as sentences; empty when all hold. */
+  check?(host: HostDevice, hostTree: HostTree): string[];
+}
+
+/** A host property to copy verbatim, as in QEMU's HostProperty tables. */
+export interface CopiedProperty {
+  name: string;
+  /** Missing optional properties are skipped; a missing mandatory one is an unmet precondition. */
+  optional: boolean;
+}
+
+/** The host's device tree as plugins may read it (offline: the --host-dtb). */
+export interface HostTree {
+  /** The host node with this phandle, or undefined. */
+  nodeByPhandle(phandle: number): FdtNode | undefined;
+  /** The host node of the device, or undefined when the host tree does not have it. */
+  nodeOf(host: HostDevice): FdtNode | undefined;
+}
+
+/** One of the device's MMIO regions as QEMU maps it on the platform bus. */
+export interface PlannedRegion {
+  /** VFIO region index = sysbus MMIO index. */
+  index: number;
+  size: number;
+  /** Offset inside the platform bus: what a node under the bus puts in `reg`. */
+  busOffset: number;
+  /** Guest physical address. */
+  guestAddress: number;
+}
+
+/** One of the device's IRQs as QEMU wires it. */
+export interface PlannedIrq {
+  /** VFIO IRQ index = sysbus IRQ index. */
+  index: number;
+  /** Platform-bus line, 0…63. */
+  line: number;
+  /** GIC SPI number (112 + line). */
+  spi: number;
+  trigger: IrqTrigger;
+  /** QEMU wires a resamplefd for it (level-triggered, AUTOMASKED). */
+  resample: boolean;
+}
+
+/** Property value codecs (big-endian), the same the platpass FDT module uses. */
+export interface ValueCodecs {
+  cells(...values: (number | bigint)[]): Uint8Array;
+  u64(...values: (number | bigint)[]): Uint8Array;
+  str(...strings: string[]): Uint8Array;
+  empty(): Uint8Array;
+  asU32(v: Uint8Array): number;
+  asU32s(v: Uint8Array): number[];
+  asString(v: Uint8Array): string;
+  asStrings(v: Uint8Array): string[];
+}
+
+/** What `build` gets: the device, where QEMU puts it, and the helpers that write the guest tree. */
+export interface BuildContext<Options = unknown> {
+  host: HostDevice;
+  hostTree: HostTree;
+  regions: readonly PlannedRegion[];
+  irqs: readonly PlannedIrq[];
+  /** The plugin's options, already validated by its schema. */
+  options: Options;
+  values: ValueCodecs;
+  /** Adds the device's node under the guest's platform-bus node. */
+  addDeviceNode(name: string): FdtNode;
+  /** Adds a node at the guest tree's root (clock copies); the name must be free. */
+  addRootNode(name: string): FdtNode;
+  /** A phandle no guest node uses yet; allocated in order, as QEMU's qemu_fdt_alloc_phandle. */
+  allocatePhandle(): number;
+  /**
+   * Copies host properties onto `node` in list order (QEMU's copy_properties_from_host).
+   * Missing mandatory properties are reported as one error listing them all.
+   */
+  copyProperties(node: FdtNode, list: readonly CopiedProperty[]): void;
+  /**
+   * A guest copy of the host's fixed clock with this phandle (QEMU's fdt_build_clock_node):
+   * compatible, #clock-cells, clock-frequency and clock-output-names under the host node's
+   * name at the root, with a new phandle. Returns the guest phandle; a clock already copied
+   * for an earlier device is reused. Throws when the host clock is not a fixed-clock.
+   */
+  fixedClockCopy(hostPhandle: number): number;
+  /** Whether the host node with this phandle is a fixed clock that `fixedClockCopy` accepts. */
+  isFixedClock(hostPhandle: number): boolean;
+  /** `<offset size>` per region, bus-relative (#address-cells = #size-cells = 1). */
+  reg(): Uint8Array;
+  /** `<0 spi flags>` per IRQ; flags from the trigger unless `flags` overrides it per IRQ. */
+  interrupts(flags?: (irq: PlannedIrq) => number): Uint8Array;
+  /** Records a warning in the plan (e.g. a dropped property and why). */
+  warn(message: string, property?: string): void;
+}
+
+/** A schema for options: zod 4 (or anything with the same safeParse). */
+export interface OptionsSchema<Options> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: Options }
+    | {
+        success: false;
+        error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+      };
+}
+
+export interface BoardPlugin<Options = unknown> {
+  /** Unique name users put in a config's `plugin` ("amd-xgbe"). */
+  name: string;
+  /** One line for `platpass list` and the docs. */
+  summary: string;
+  match: PluginMatch;
+  qemuDevice: QemuDeviceType;
+  preconditions?: Preconditions;
+  /**
+   * Host properties `build` copies (it calls ctx.copyProperties with this list); a missing
+   * mandatory one is reported with the unmet preconditions, before anything is planned.
+   */
+  copy?: readonly CopiedProperty[];
+  options?: OptionsSchema<Options>;
+  /** Writes the guest node(s) for one device. */
+  build(ctx: BuildContext<Options>): void;
+}
+
+/** Identity helper for TypeScript authors: checks the plugin's shape and infers Options. */
+export function defineBoardPlugin<Options>(plugin: BoardPlugin<Options>): BoardPlugin<Options> {
+  return plugin;
+}

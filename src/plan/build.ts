@@ -1,0 +1,205 @@
+/**
+ * From a validated config, the host's devices and QEMU's base DTB to a Plan. Pure: no I/O,
+ * no processes; the caller reads the host, dumps the base DTB and writes the files.
+ *
+ * Per device, in config order (= `-device` order): find the host device, pick the plugin,
+ * check its preconditions and options, link it on the platform bus exactly as QEMU will, then
+ * let the plugin write its guest node(s) where QEMU maps it.
+ */
+import type { BoardPlugin, HostTree, PlannedIrq, PlannedRegion } from "../boards/api.js";
+import { buildContext } from "../boards/context.js";
+import { checkPreconditions, parseOptions, selectPlugin } from "../boards/dispatch.js";
+import { GuestTree } from "../boards/guest-tree.js";
+import { hostTreeOf } from "../boards/host-tree.js";
+import type { BoardRegistry } from "../boards/registry.js";
+import type { Config, DeviceConfig } from "../config/schema.js";
+import { InputError } from "../errors.js";
+import { readDtb } from "../fdt/read.js";
+import type { Fdt } from "../fdt/tree.js";
+import { writeDtb } from "../fdt/write.js";
+import type { HostDevice } from "../host/device.js";
+import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
+import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
+import { irqTrigger } from "../vfio/types.js";
+import { closeMatches } from "./close-matches.js";
+import { qemuArgv } from "./qemu-args.js";
+import type { Plan, PlanDeviceWarning, PlannedDevice } from "./types.js";
+
+export interface PlanInput {
+  config: Config;
+  /** Every device the host has (live discovery or --host-dtb). */
+  hostDevices: readonly HostDevice[];
+  /** The host's device tree, for plugins that follow phandles (clocks); undefined if none. */
+  hostTree: Fdt | undefined;
+  /** QEMU's own DTB dump for config.machine; read, never modified. */
+  baseDtb: Uint8Array;
+  registry: BoardRegistry;
+  /** Where the caller will write the guest DTB (it goes into the argv's -dtb). */
+  dtbFile: string;
+  /** The QEMU binary the plan is for. */
+  qemuBinary: string;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  /** The guest tree the plan's DTB was written from (for --dts and overlays). */
+  guest: Fdt;
+}
+
+function findHost(devices: readonly HostDevice[], name: string, where: string): HostDevice {
+  const found = devices.find((d) => d.name === name);
+  if (found) return found;
+  const close = closeMatches(
+    name,
+    devices.map((d) => d.name),
+  );
+  throw new InputError(
+    "PLAN_UNKNOWN_DEVICE",
+    `the host has no device named '${name}'${close.length > 0 ? `; close matches: ${close.join(", ")}` : ""}`,
+    {
+      where,
+      hint: "Run 'platpass list' (with --host-dtb FILE when planning offline) to see the host's device names.",
+    },
+  );
+}
+
+function findPlugin(
+  registry: BoardRegistry,
+  name: string | undefined,
+  where: string,
+): BoardPlugin | undefined {
+  if (name === undefined) return undefined;
+  const plugin = registry.get(name);
+  if (plugin) return plugin;
+  const close = closeMatches(name, registry.names);
+  throw new InputError(
+    "PLAN_UNKNOWN_PLUGIN",
+    `no board plugin is named '${name}'${close.length > 0 ? `; close matches: ${close.join(", ")}` : ""}`,
+    {
+      where,
+      hint: `Loaded plugins: ${registry.names.join(", ")}. Add others with the config's "plugins".`,
+    },
+  );
+}
+
+function plannedRegions(placement: DevicePlacement): PlannedRegion[] {
+  return placement.regions.map((r) => ({
+    index: r.index,
+    size: r.size,
+    busOffset: r.offset,
+    guestAddress: guestAddress(r.offset),
+  }));
+}
+
+function plannedIrqs(host: HostDevice, placement: DevicePlacement): PlannedIrq[] {
+  return placement.irqs.map((p) => {
+    const irq = host.irqs[p.index];
+    const trigger = irq ? irqTrigger(irq) : "edge";
+    return {
+      index: p.index,
+      line: p.line,
+      spi: PLATFORM_BUS_SPI_BASE + p.line,
+      trigger,
+      resample: trigger === "level",
+    };
+  });
+}
+
+interface DeviceStep {
+  device: DeviceConfig;
+  where: string;
+  host: HostDevice;
+  plugin: BoardPlugin;
+  score: number | undefined;
+  options: unknown;
+  placement: DevicePlacement;
+}
+
+/** Everything decided before any node is written: hosts, plugins, options, bus placement. */
+function decide(input: PlanInput, hostTree: HostTree): DeviceStep[] {
+  const bus = new PlatformBus();
+  return input.config.devices.map((device, i) => {
+    const where = `$.devices[${i}]`;
+    const host = findHost(input.hostDevices, device.host, `${where}.host`);
+    const named = findPlugin(input.registry, device.plugin, `${where}.plugin`);
+    const { plugin, score } = selectPlugin(input.registry, host, named);
+    checkPreconditions(plugin, host, hostTree);
+    const options = parseOptions(plugin, device.options, `${where}.options`);
+    const placement = bus.link({
+      name: host.name,
+      regionSizes: host.regions.map((r) => r.size),
+      irqCount: host.irqs.length,
+    });
+    return { device, where, host, plugin, score, options, placement };
+  });
+}
+
+function buildDevice(
+  step: DeviceStep,
+  index: number,
+  tree: GuestTree,
+  hostTree: HostTree,
+): PlannedDevice {
+  const { host, plugin, placement } = step;
+  const regions = plannedRegions(placement);
+  const irqs = plannedIrqs(host, placement);
+  const warnings: PlanDeviceWarning[] = [];
+  const ctx = buildContext({
+    tree,
+    host,
+    hostTree,
+    regions,
+    irqs,
+    options: step.options,
+    warn: (message, property) =>
+      warnings.push(property === undefined ? { message } : { message, property }),
+  });
+  const rootBefore = new Set(tree.fdt.root.children);
+  const busBefore = new Set(tree.bus.children);
+  plugin.build(ctx);
+  const deviceNodes = tree.bus.children.filter((n) => !busBefore.has(n)).map((n) => n.path);
+  const rootNodes = tree.fdt.root.children.filter((n) => !rootBefore.has(n)).map((n) => n.path);
+  if (deviceNodes.length === 0) {
+    throw new InputError(
+      "BOARD_NO_NODE",
+      `plugin '${plugin.name}' wrote no node for ${host.name} under the platform bus`,
+      {
+        where: step.where,
+        hint: "A plugin's build must call ctx.addDeviceNode once for the device; this is a bug in the plugin.",
+      },
+    );
+  }
+  return {
+    host: host.name,
+    hostPath: host.dtPath,
+    compatible: host.compatible,
+    plugin: plugin.name,
+    score: step.score ?? null,
+    qemuDevice: plugin.qemuDevice,
+    id: `platpass${index}`,
+    managed: step.device.managed,
+    regions,
+    irqs,
+    guestNodes: [...deviceNodes, ...rootNodes],
+    warnings,
+  };
+}
+
+/** The plan for `input`; throws the first problem found, as a typed error. */
+export function buildPlan(input: PlanInput): PlanResult {
+  const hostTree = hostTreeOf(input.hostTree);
+  const steps = decide(input, hostTree);
+  const tree = new GuestTree(readDtb(input.baseDtb));
+  const devices = steps.map((step, i) => buildDevice(step, i, tree, hostTree));
+  const plan: Plan = {
+    devices,
+    warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
+    guest: {
+      dtbFile: input.dtbFile,
+      dtb: Buffer.from(writeDtb(tree.fdt)).toString("base64"),
+      platformBus: tree.bus.path,
+    },
+    qemu: { binary: input.qemuBinary, argv: qemuArgv(input.config, input.dtbFile, devices) },
+  };
+  return { plan, guest: tree.fdt };
+}
