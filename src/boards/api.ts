@@ -140,9 +140,7 @@ export interface BuildContext<Options = unknown> {
 
 /** A schema for options: zod 4 (or anything with the same safeParse). */
 export interface OptionsSchema<Options> {
-  safeParse(
-    value: unknown,
-  ):
+  safeParse(value: unknown):
     | { success: true; data: Options }
     | {
         success: false;
