@@ -1,6 +1,7 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { installedPackages } from "./apt.js";
+import { loadAddon } from "../vfio/load.js";
 import { packagesFor, type Role } from "./packages.js";
 
 export interface Check {
@@ -147,8 +148,23 @@ const aptProbe: Probe = async () => {
   ];
 };
 
+// The VFIO addon: where it loaded from, or every path tried and what the build reported.
+const addonProbe: Probe = async () => {
+  const r = loadAddon();
+  const tried = r.attempts.map((a) => `${a.path}: ${a.result} (${a.detail})`).join("; ");
+  return [
+    {
+      roles: ["launch"],
+      name: "native VFIO addon",
+      ok: r.ok,
+      detail: r.ok ? `loaded ${r.path}` : `unavailable: tried ${tried}; ${r.buildReport.join("; ")}`,
+      ...(r.ok ? {} : { fix: "npm run build (needs Linux, g++, make and python3)" }),
+    },
+  ];
+};
+
 /** Further probes registered by other parts (the native addon, the emulated host). */
-export const probes: Probe[] = [toolsProbe, packagesProbe, kernelProbe, aptProbe];
+export const probes: Probe[] = [toolsProbe, packagesProbe, kernelProbe, aptProbe, addonProbe];
 
 export async function doctor(): Promise<Check[]> {
   const results = await Promise.all(probes.map((p) => p()));
