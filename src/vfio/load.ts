@@ -86,9 +86,10 @@ export function buildReport(arch: string = process.arch, root: string = packageR
   } catch {
     return [`${file} is unreadable; run 'npm run build' again`];
   }
-  return Object.entries(status)
+  const lines = Object.entries(status)
     .filter(([, e]) => typeof e === "object" && e.arch === arch)
     .map(([name, e]) => `${name} build: ${e.ok ? "ok" : "failed"} — ${e.detail ?? "?"}`);
+  return lines.length ? lines : [`the last build made no ${arch} addon (run 'npm run build')`];
 }
 
 let loaded: AddonLoad | undefined;
