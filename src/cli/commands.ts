@@ -1,14 +1,18 @@
 import type { Command } from "./command.js";
+import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { dtDtsCommand } from "./dt-dts.js";
 import { dtGetCommand } from "./dt-get.js";
 import { inspectCommand } from "./inspect.js";
+import { launchCommand } from "./launch.js";
 import { peekCommand } from "./peek.js";
 import { pokeCommand } from "./poke.js";
 import { provisionCommand } from "./provision.js";
 
 /** Every CLI command, in the order `platpass --help` lists them. */
 export const commands: Command[] = [
+  launchCommand,
+  demoCommand,
   doctorCommand,
   provisionCommand,
   dtDtsCommand,

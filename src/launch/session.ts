@@ -47,6 +47,8 @@ export interface SessionResult {
   /** How the run ended: the guest on its own, or one of the stop steps. */
   ended: "guest" | StopOutcome;
   injection: InjectionReport;
+  /** QEMU's stderr lines other than trace events (its warnings and errors). */
+  messages: string[];
 }
 
 function injectionEvent(report: InjectionReport): LaunchEvent {
@@ -129,6 +131,6 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     emit({ event: "qemu-exited", exitCode: exit.exitCode, signal: exit.signal });
     const injection = injectionReport(devices, parseTrace(q.traceLines.join("\n")));
     emit(injectionEvent(injection));
-    return { exit, ended, injection };
+    return { exit, ended, injection, messages: q.messages };
   }
 }

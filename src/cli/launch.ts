@@ -1,0 +1,64 @@
+import { UsageError } from "../errors.js";
+import { describeEvent, type LaunchEvent } from "../launch/events.js";
+import { launch } from "../launch/run.js";
+import { type Command, type CommandIO, flag, stringOption } from "./command.js";
+
+/** Exit codes of a launch the user stopped, as shells report a signal (128 + number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function printer(io: CommandIO): (e: LaunchEvent) => void {
+  if (io.json) return (e) => io.out(JSON.stringify(e));
+  return (e) => {
+    for (const line of describeEvent(e)) (e.event === "guest" ? io.out : io.progress)(line);
+  };
+}
+
+export const launchCommand: Command = {
+  name: "launch",
+  summary: "run a guest with the config's devices assigned: detach, QEMU, verify, reattach",
+  usage: "CONFIG [--json] [--grace SECONDS] [--console]",
+  help: [
+    "Plans the config (as 'platpass plan' does), binds the devices to vfio (journaled and locked),",
+    "starts QEMU with the guest DTB and the devices in planned order, then proves the wiring",
+    "against QEMU's own info mtree/info qtree and reports how each IRQ is injected (irqfd with",
+    "resample, irqfd, or QEMU's slow user-space path, with its cost). The guest's console is",
+    "printed on stdout. On the guest's exit, Ctrl-C or SIGTERM the guest is powered down",
+    "(QEMU quits after --grace seconds), and the devices go back to their drivers on every",
+    "exit path; if platpass itself is killed, the next launch or 'platpass restore' does it.",
+    "",
+    "  --grace SECONDS  time the guest gets to power off before QEMU is told to quit (15)",
+    "  --console        give the terminal to the guest's console (default when stdin is a TTY)",
+    "  --json           one JSON event per line (discovered, planned, detached, verified,",
+    "                   injection, guest, qemu-exited, reattached, ...) for CI",
+  ].join("\n"),
+  options: { grace: { type: "string" }, console: { type: "boolean" } },
+  json: true,
+  positionals: [1, 1],
+  async run(args, io) {
+    const graceText = stringOption(args, "grace") ?? "15";
+    const grace = Number(graceText);
+    if (!Number.isFinite(grace) || grace < 0) {
+      throw new UsageError("CLI_BAD_GRACE", `--grace takes seconds, not '${graceText}'`);
+    }
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (!stop.signal.aborted) stop.abort(signal);
+    };
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    try {
+      const outcome = await launch({
+        configFile: args.positionals[0]!,
+        emit: printer(io),
+        stop: stop.signal,
+        interactive: flag(args, "console") || (!io.json && process.stdin.isTTY === true),
+        graceMs: grace * 1000,
+      });
+      const reason = stop.signal.aborted ? String(stop.signal.reason) : undefined;
+      if (reason !== undefined) return SIGNAL_EXIT[reason] ?? 1;
+      return outcome.guestExitCode;
+    } finally {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    }
+  },
+};
