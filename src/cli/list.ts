@@ -1,0 +1,31 @@
+import { readDtbFile } from "../fdt/index.js";
+import { hostFromDtb, liveHost } from "../host/index.js";
+import { hostModelJson, hostModelText } from "../host/present.js";
+import { vfioProbe } from "../host/vfioprobe.js";
+import { type Command, stringOption } from "./command.js";
+
+export const listCommand: Command = {
+  name: "list",
+  summary: "the host's platform and AMBA devices: drivers, IOMMU groups, readiness for vfio",
+  usage: "[--host-dtb FILE] [--json]",
+  help: [
+    "Lists every device-tree platform and AMBA device with its compatible, current driver,",
+    "driver_override, IOMMU group (and the group's other members), and what stands between it",
+    "and vfio: the vfio modules, a reset handler for vfio-platform, group viability, and MSI",
+    "remapping (a host without a GICv3 ITS needs vfio_iommu_type1 allow_unsafe_interrupts=1).",
+    "Regions and IRQs come from VFIO for devices bound to vfio, else from the host DT node.",
+    "",
+    "--host-dtb FILE builds the same model from a board DTB instead of this machine's sysfs:",
+    "device names as the kernel would give them (e.g. e0700000.xgmac), regions translated",
+    "through the parents' ranges, IRQ trigger types from the interrupt specifiers.",
+  ].join("\n"),
+  options: { "host-dtb": { type: "string" } },
+  json: true,
+  async run(args, io) {
+    const dtb = stringOption(args, "host-dtb");
+    const model = dtb ? hostFromDtb(await readDtbFile(dtb), dtb) : await liveHost({ vfioProbe });
+    if (io.json) io.out(JSON.stringify(hostModelJson(model), null, 2));
+    else for (const line of hostModelText(model)) io.out(line);
+    return 0;
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * The HostModel as `platpass list` prints it: JSON-ready data (bigints as hex strings,
+ * properties as hex bytes) and a plain table. Extra columns (the boards registry adds the
+ * matching plugin) plug in through `HostColumn` without this file knowing them.
+ */
+import type { HostDevice } from "./device.js";
+import type { DeviceReadiness, HostModel } from "./model.js";
+
+export interface HostColumn {
+  header: string;
+  /** The cell text; the JSON key is the header in lower case. */
+  value(device: HostDevice, readiness: DeviceReadiness | undefined): string;
+}
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+function bytesHex(v: Uint8Array): string {
+  return Buffer.from(v).toString("hex");
+}
+
+function deviceJson(d: HostDevice, r: DeviceReadiness | undefined, extra: HostColumn[]) {
+  return {
+    name: d.name,
+    bus: d.bus,
+    dtPath: d.dtPath,
+    compatible: d.compatible,
+    driver: d.driver ?? null,
+    driverOverride: d.driverOverride ?? null,
+    iommuGroup: d.iommuGroup ?? null,
+    groupPeers: d.groupPeers,
+    source: d.source,
+    regions: d.regions.map((reg) => {
+      const address = (reg as { address?: bigint }).address;
+      return {
+        ...reg,
+        offset: hex(reg.offset),
+        ...(address === undefined ? {} : { address: hex(address) }),
+      };
+    }),
+    irqs: d.irqs,
+    readiness: r ? { ...r, reset: r.reset ?? null, groupViable: r.groupViable ?? null } : null,
+    properties: Object.fromEntries([...d.properties].map(([k, v]) => [k, bytesHex(v)])),
+    ...Object.fromEntries(extra.map((c) => [c.header.toLowerCase(), c.value(d, r)])),
+  };
+}
+
+export function hostModelJson(model: HostModel, extra: HostColumn[] = []) {
+  return {
+    source: model.source,
+    origin: model.origin,
+    host: model.host,
+    devices: model.devices.map((d) => deviceJson(d, model.readiness[d.name], extra)),
+  };
+}
+
+const BASE_COLUMNS: HostColumn[] = [
+  { header: "DEVICE", value: (d) => d.name },
+  { header: "BUS", value: (d) => d.bus },
+  { header: "COMPATIBLE", value: (d) => d.compatible[0] ?? "-" },
+  { header: "DRIVER", value: (d) => d.driver ?? "-" },
+  { header: "OVERRIDE", value: (d) => d.driverOverride ?? "-" },
+  {
+    header: "GROUP",
+    value: (d) =>
+      d.iommuGroup === undefined
+        ? "-"
+        : `${d.iommuGroup}${d.groupPeers.length ? ` (+${d.groupPeers.join(",")})` : ""}`,
+  },
+  {
+    header: "READY",
+    value: (_d, r) => (r === undefined ? "?" : r.problems.length === 0 ? "yes" : "no"),
+  },
+];
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function yesNo(v: boolean | undefined): string {
+  return v === undefined ? "unknown" : v ? "yes" : "no";
+}
+
+export function hostModelText(model: HostModel, extra: HostColumn[] = []): string[] {
+  const columns = [...BASE_COLUMNS, ...extra];
+  const rows = [
+    columns.map((c) => c.header),
+    ...model.devices.map((d) => columns.map((c) => c.value(d, model.readiness[d.name]))),
+  ];
+  const h = model.host;
+  const out = [
+    `host: ${model.source === "sysfs" ? "this machine" : model.origin} (${model.source})`,
+    "",
+  ];
+  out.push(...table(rows), "");
+  for (const d of model.devices) {
+    for (const p of model.readiness[d.name]?.problems ?? []) out.push(`${d.name}: ${p}`);
+  }
+  out.push(
+    `vfio-platform: ${h.vfioPlatform}   vfio-amba: ${h.vfioAmba}   vfio_iommu_type1: ${h.vfioIommuType1}`,
+    `reset_required: ${yesNo(h.resetRequired)}   interrupt controller: ${h.interruptController ?? "unknown"}   MSI remapping: ${yesNo(h.msiRemap)}   allow_unsafe_interrupts: ${yesNo(h.allowUnsafeInterrupts)}`,
+  );
+  for (const n of h.notes) out.push("", n);
+  return out;
+}
