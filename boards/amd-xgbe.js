@@ -3,8 +3,8 @@
  * AMD Seattle 10GbE (combined XGBE/PHY node). Writes exactly what QEMU's sysbus-fdt writes
  * for vfio-amd-xgbe (add_amd_xgbe_fdt_node): guest copies of the two fixed host clocks (DMA
  * and PTP) with new phandles, the host properties of QEMU's copy table, `clocks` pointing at
- * the copies, bus-relative `reg` for the five regions and `interrupts` that are level-high
- * for AUTOMASKED (level) VFIO IRQs and edge-rising for the others.
+ * the copies; platpass adds the bus-relative `reg` of the five regions and `interrupts`,
+ * level-high for AUTOMASKED (level) VFIO IRQs and edge-rising for the others, as QEMU does.
  */
 
 /** QEMU's amd_xgbe_copied_properties, in its order. */
@@ -68,15 +68,10 @@ export default {
   },
   copy: COPIED,
   build(ctx) {
-    const { values } = ctx;
-    const clocks = hostClocks(ctx.host);
-    const first = ctx.regions[0];
-    if (!clocks || !first) return;
-    const guestClocks = clocks.map((phandle) => ctx.fixedClockCopy(phandle));
-    const node = ctx.addDeviceNode(`${ctx.host.name}@${first.busOffset.toString(16)}`);
-    ctx.copyProperties(node, COPIED);
-    node.setProperty("clocks", values.cells(...guestClocks));
-    node.setProperty("reg", ctx.reg());
-    node.setProperty("interrupts", ctx.interrupts());
+    const clocks = (hostClocks(ctx.host) ?? []).map((phandle) => ctx.fixedClock(phandle));
+    return {
+      name: ctx.host.name,
+      properties: { ...ctx.copy(COPIED), clocks: { cells: clocks } },
+    };
   },
 };

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Any platform device QEMU's vfio-platform can carry. The guest node is the host node with
- * `reg` and `interrupts` rewritten to where QEMU puts the device, and without everything that
+ * `reg` and `interrupts` rewritten (by platpass) to where QEMU puts the device, and without
+ * everything that
  * points at other host nodes (phandles mean nothing in the guest): `clocks` become guest
  * copies when every clock is a fixed-clock, and are dropped otherwise; pin control, resets,
  * power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies and the like are dropped. Every
@@ -126,15 +127,16 @@ function fixedClocks(ctx, clocks) {
 }
 
 /**
- * The guest `clocks` value (fixed-clock copies), or undefined after warning that `clocks`
- * and `clock-names` are dropped.
+ * The guest `clocks` value (references to fixed-clock copies), or undefined after warning
+ * that `clocks` and `clock-names` are dropped.
  * @param {import("platpass/boards").BuildContext} ctx
  * @param {Uint8Array} clocks
+ * @returns {import("platpass/boards").GuestValue | undefined}
  */
 function guestClocks(ctx, clocks) {
   const result = fixedClocks(ctx, clocks);
   if ("phandles" in result) {
-    return ctx.values.cells(...result.phandles.map((phandle) => ctx.fixedClockCopy(phandle)));
+    return { cells: result.phandles.map((phandle) => ctx.fixedClock(phandle)) };
   }
   ctx.warn(`dropped 'clocks': ${result.reason}`, "clocks");
   if (ctx.host.properties.has("clock-names")) {
@@ -160,35 +162,27 @@ export default {
   },
   options: Options,
   build(ctx) {
-    const region = ctx.regions[0];
-    if (!region) return;
     const hostNode = ctx.hostTree.nodeOf(ctx.host);
-    const base =
-      ctx.options.nodeName ??
-      hostNode?.name.split("@")[0] ??
-      ctx.host.name.split(".").slice(1).join(".");
-    const node = ctx.addDeviceNode(`${base}@${region.busOffset.toString(16)}`);
     const hostClocks = ctx.host.properties.get("clocks");
     const keepClocks = ctx.options.keep.includes("clocks");
     const clocks = hostClocks && !keepClocks ? guestClocks(ctx, hostClocks) : undefined;
-    const clocksDropped = hostClocks !== undefined && !keepClocks && clocks === undefined;
+    /** @type {Record<string, import("platpass/boards").GuestValue>} */
+    const properties = {};
     for (const [name, value] of ctx.host.properties) {
-      if (name === "reg") node.setProperty("reg", ctx.reg());
-      else if (name === "interrupts") {
-        if (ctx.irqs.length > 0) node.setProperty("interrupts", ctx.interrupts());
-      } else if (name === "clocks" && clocks) node.setProperty("clocks", clocks);
-      else if ((name === "clocks" || name === "clock-names") && clocksDropped) continue;
-      else {
+      if (name === "reg" || name === "interrupts") continue;
+      if (name === "clocks" && !keepClocks) {
+        if (clocks) properties.clocks = clocks;
+      } else if (name === "clock-names" && hostClocks && !keepClocks && !clocks) {
+      } else {
         const reason = dropReason(name, ctx.options);
         if (reason) ctx.warn(`dropped '${name}': ${reason}`, name);
-        else node.setProperty(name, value.slice());
+        else properties[name] = value.slice();
       }
     }
-    if (!node.hasProperty("reg")) node.setProperty("reg", ctx.reg());
-    if (!node.hasProperty("interrupts") && ctx.irqs.length > 0)
-      node.setProperty("interrupts", ctx.interrupts());
     for (const child of hostNode?.children ?? []) {
       ctx.warn(`dropped child node '${child.name}': child nodes are not copied`);
     }
+    const hostName = hostNode?.name ?? ctx.host.name.slice(ctx.host.name.indexOf(".") + 1);
+    return { name: ctx.options.nodeName ?? hostName.split("@")[0] ?? hostName, properties };
   },
 };

@@ -17,11 +17,6 @@ export default {
     irqs: { max: 1, because: "a TIS interface has at most one interrupt" },
   },
   build(ctx) {
-    const region = ctx.regions[0];
-    if (!region) return;
-    const node = ctx.addDeviceNode(`tpm_tis@${region.busOffset.toString(16)}`);
-    node.setProperty("compatible", ctx.values.str("tcg,tpm-tis-mmio"));
-    node.setProperty("reg", ctx.reg());
-    if (ctx.irqs.length > 0) node.setProperty("interrupts", ctx.interrupts());
+    return { name: "tpm_tis", properties: { compatible: ctx.values.str("tcg,tpm-tis-mmio") } };
   },
 };

@@ -24,11 +24,6 @@ export default {
   },
   copy: COPIED,
   build(ctx) {
-    const region = ctx.regions[0];
-    if (!region) return;
-    const node = ctx.addDeviceNode(`virtio_mmio@${region.busOffset.toString(16)}`);
-    ctx.copyProperties(node, COPIED);
-    node.setProperty("reg", ctx.reg());
-    node.setProperty("interrupts", ctx.interrupts());
+    return { name: "virtio_mmio", properties: ctx.copy(COPIED) };
   },
 };

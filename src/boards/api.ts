@@ -6,13 +6,16 @@
  * QEMU device type that carries it, its preconditions, the host properties it copies, and a
  * short `build(ctx)` for what cannot be data. A plugin module imports nothing from platpass at
  * run time: the context hands it the node to fill, the value codecs and the shared helpers,
- * so a plugin works the same from boards/, from a path and from an npm package.
+ * so a plugin works the same from boards/, from a path and from an npm package. `build`
+ * returns its node as data; platpass writes `reg`, `interrupts` and phandles from the plan
+ * (src/machvirt/guest-dt.ts), so a plugin cannot get an address or an SPI wrong.
  */
 import type { FdtNode } from "../fdt/tree.js";
 import type { HostDevice } from "../host/device.js";
+import type { GuestChild, GuestValue, PhandleRef } from "../machvirt/guest-dt.js";
 import type { IrqTrigger } from "../vfio/types.js";
 
-export type { FdtNode, HostDevice, IrqTrigger };
+export type { FdtNode, GuestChild, GuestValue, HostDevice, IrqTrigger, PhandleRef };
 
 /** The QEMU device types a plugin can ask for (all removed in QEMU 10.2). */
 export type QemuDeviceType = "vfio-platform" | "vfio-calxeda-xgmac" | "vfio-amd-xgbe";
@@ -101,7 +104,26 @@ export interface ValueCodecs {
   asStrings(v: Uint8Array): string[];
 }
 
-/** What `build` gets: the device, where QEMU puts it, and the helpers that write the guest tree. */
+/** The node a plugin's `build` returns for the device; platpass places it on the platform bus. */
+export interface DeviceNode {
+  /**
+   * Node name without unit address; platpass appends `@<bus offset of region 0>` (as QEMU
+   * names the nodes it writes).
+   */
+  name: string;
+  /**
+   * Every property except `reg`, `interrupts`, `interrupt-parent` and `phandle`, which
+   * platpass writes from the plan. A value is raw bytes, or cells where some are references
+   * (`{ ref }`, e.g. from ctx.fixedClock) that become phandles.
+   */
+  properties: Record<string, GuestValue>;
+  /** Child nodes, when the device's binding has them. */
+  children?: GuestChild[];
+  /** The trigger written into `interrupts` per IRQ; by default the VFIO IRQ's own. */
+  trigger?(irq: PlannedIrq): IrqTrigger;
+}
+
+/** What `build` gets: the device, where QEMU puts it, and the shared helpers. */
 export interface BuildContext<Options = unknown> {
   host: HostDevice;
   hostTree: HostTree;
@@ -110,30 +132,20 @@ export interface BuildContext<Options = unknown> {
   /** The plugin's options, already validated by its schema. */
   options: Options;
   values: ValueCodecs;
-  /** Adds the device's node under the guest's platform-bus node. */
-  addDeviceNode(name: string): FdtNode;
-  /** Adds a node at the guest tree's root (clock copies); the name must be free. */
-  addRootNode(name: string): FdtNode;
-  /** A phandle no guest node uses yet; allocated in order, as QEMU's qemu_fdt_alloc_phandle. */
-  allocatePhandle(): number;
   /**
-   * Copies host properties onto `node` in list order (QEMU's copy_properties_from_host).
-   * Missing mandatory properties are reported as one error listing them all.
+   * The listed host properties that exist, in list order (QEMU's copy_properties_from_host);
+   * a missing mandatory one is an error listing them all.
    */
-  copyProperties(node: FdtNode, list: readonly CopiedProperty[]): void;
+  copy(list: readonly CopiedProperty[]): Record<string, Uint8Array>;
   /**
-   * A guest copy of the host's fixed clock with this phandle (QEMU's fdt_build_clock_node):
-   * compatible, #clock-cells, clock-frequency and clock-output-names under the host node's
-   * name at the root, with a new phandle. Returns the guest phandle; a clock already copied
-   * for an earlier device is reused. Throws when the host clock is not a fixed-clock.
+   * A reference to a guest copy of the fixed host clock `hostPhandle` (QEMU's
+   * fdt_build_clock_node): compatible, #clock-cells, clock-frequency and clock-output-names at
+   * the guest root under the host node's name, with a new phandle. A clock already copied for
+   * an earlier device is shared. Throws when the host clock is not a fixed-clock.
    */
-  fixedClockCopy(hostPhandle: number): number;
-  /** Whether the host node with this phandle is a fixed clock that `fixedClockCopy` accepts. */
+  fixedClock(hostPhandle: number): PhandleRef;
+  /** Whether the host node with this phandle is a fixed clock that `fixedClock` accepts. */
   isFixedClock(hostPhandle: number): boolean;
-  /** `<offset size>` per region, bus-relative (#address-cells = #size-cells = 1). */
-  reg(): Uint8Array;
-  /** `<0 spi flags>` per IRQ; flags from the trigger unless `flags` overrides it per IRQ. */
-  interrupts(flags?: (irq: PlannedIrq) => number): Uint8Array;
   /** Records a warning in the plan (e.g. a dropped property and why). */
   warn(message: string, property?: string): void;
 }
@@ -157,13 +169,13 @@ export interface BoardPlugin<Options = unknown> {
   qemuDevice: QemuDeviceType;
   preconditions?: Preconditions;
   /**
-   * Host properties `build` copies (it calls ctx.copyProperties with this list); a missing
+   * Host properties `build` copies (it calls ctx.copy with this list); a missing
    * mandatory one is reported with the unmet preconditions, before anything is planned.
    */
   copy?: readonly CopiedProperty[];
   options?: OptionsSchema<Options>;
-  /** Writes the guest node(s) for one device. */
-  build(ctx: BuildContext<Options>): void;
+  /** The guest node for one device. */
+  build(ctx: BuildContext<Options>): DeviceNode;
 }
 
 /** Identity helper for TypeScript authors: checks the plugin's shape and infers Options. */

@@ -1,15 +1,12 @@
 /**
  * Builds the context a plugin's `build` gets for one device: its planned regions and IRQs,
- * the codecs, and helpers bound to the plan's guest tree.
+ * the codecs, and the shared helpers bound to the plan's guest nodes.
  */
-import { InputError } from "../errors.js";
-import type { FdtNode } from "../fdt/tree.js";
 import { asString, asStrings, asU32, asU32s, cells, empty, str, u64 } from "../fdt/values.js";
 import type { HostDevice } from "../host/device.js";
-import { GIC_SPI, IRQ_TYPE_EDGE_RISING, IRQ_TYPE_LEVEL_HIGH } from "../machvirt/layout.js";
 import type { BuildContext, HostTree, PlannedIrq, PlannedRegion, ValueCodecs } from "./api.js";
-import { copyProperties, fixedClockCopy, isFixedClockNode } from "./copy.js";
-import type { GuestTree } from "./guest-tree.js";
+import { copyProperties, isFixedClockNode } from "./copy.js";
+import type { GuestNodes } from "./guest-nodes.js";
 
 export const valueCodecs: ValueCodecs = {
   cells,
@@ -22,13 +19,8 @@ export const valueCodecs: ValueCodecs = {
   asStrings,
 };
 
-/** The GIC flags cell QEMU writes for a trigger: 4 (level-high) or 1 (edge-rising). */
-export function triggerFlags(irq: PlannedIrq): number {
-  return irq.trigger === "level" ? IRQ_TYPE_LEVEL_HIGH : IRQ_TYPE_EDGE_RISING;
-}
-
 export interface ContextInput<Options> {
-  tree: GuestTree;
+  nodes: GuestNodes;
   host: HostDevice;
   hostTree: HostTree;
   regions: readonly PlannedRegion[];
@@ -38,38 +30,18 @@ export interface ContextInput<Options> {
 }
 
 export function buildContext<Options>(input: ContextInput<Options>): BuildContext<Options> {
-  const { tree, host, hostTree, regions, irqs } = input;
-  const addNode = (parent: FdtNode, name: string): FdtNode => {
-    if (parent.child(name)) {
-      throw new InputError(
-        "BOARD_NODE_EXISTS",
-        `the guest tree already has ${parent.path === "/" ? "" : parent.path}/${name}`,
-        {
-          where: host.name,
-          hint: "Two devices asked for the same node; give one of them another name through its plugin.",
-        },
-      );
-    }
-    return parent.addChild(name);
-  };
+  const { nodes, host, hostTree } = input;
   return {
     host,
     hostTree,
-    regions,
-    irqs,
+    regions: input.regions,
+    irqs: input.irqs,
     options: input.options,
     values: valueCodecs,
-    addDeviceNode: (name) => addNode(tree.bus, name),
-    addRootNode: (name) => addNode(tree.fdt.root, name),
-    allocatePhandle: () => tree.allocatePhandle(),
-    copyProperties: (node, list) => copyProperties(host.properties, node, list, host.dtPath),
-    fixedClockCopy: (hostPhandle) =>
-      fixedClockCopy(tree, hostTree, hostPhandle, host.name, (m) => input.warn(m)),
-    isFixedClock: (hostPhandle) =>
-      tree.clockCopies.has(hostPhandle) || isFixedClockNode(hostTree.nodeByPhandle(hostPhandle)),
-    reg: () => cells(...regions.flatMap((r) => [r.busOffset, r.size])),
-    interrupts: (flags = triggerFlags) =>
-      cells(...irqs.flatMap((irq) => [GIC_SPI, irq.spi, flags(irq)])),
+    copy: (list) => copyProperties(host.properties, list, host.dtPath),
+    fixedClock: (hostPhandle) =>
+      nodes.fixedClock(hostTree, hostPhandle, host.name, (m) => input.warn(m)),
+    isFixedClock: (hostPhandle) => isFixedClockNode(hostTree.nodeByPhandle(hostPhandle)),
     warn: input.warn,
   };
 }

@@ -11,7 +11,7 @@ const path = z.string().min(1);
 export const MachineSchema = z
   .strictObject({
     gicVersion: z
-      .union([z.literal(2), z.literal(3)])
+      .union([z.literal(2), z.literal(3), z.literal("max"), z.literal("host")])
       .default(3)
       .describe("GIC version of the guest's interrupt controller (QEMU's gic-version=)."),
     virtualization: z
@@ -22,7 +22,15 @@ export const MachineSchema = z
       .enum(["none", "smmuv3"])
       .default("none")
       .describe("Guest IOMMU (QEMU's iommu=); changes the base DTB."),
-    cpu: z.string().min(1).default("max").describe("QEMU -cpu model; 'host' needs KVM."),
+    highmem: z
+      .boolean()
+      .default(true)
+      .describe("RAM and devices above 4 GiB (QEMU's highmem=); changes the base DTB."),
+    cpu: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .default("max")
+      .describe("QEMU -cpu model; 'host' needs KVM."),
     smp: z.int().min(1).max(512).default(1).describe("Number of guest CPUs (QEMU -smp)."),
     memory: z.int().min(16).default(1024).describe("Guest memory in MiB (QEMU -m)."),
     accel: z

@@ -6,10 +6,16 @@
  * check its preconditions and options, link it on the platform bus exactly as QEMU will, then
  * let the plugin write its guest node(s) where QEMU maps it.
  */
-import type { BoardPlugin, HostTree, PlannedIrq, PlannedRegion } from "../boards/api.js";
+import type {
+  BoardPlugin,
+  DeviceNode,
+  HostTree,
+  PlannedIrq,
+  PlannedRegion,
+} from "../boards/api.js";
 import { buildContext } from "../boards/context.js";
 import { checkPreconditions, parseOptions, selectPlugin } from "../boards/dispatch.js";
-import { GuestTree } from "../boards/guest-tree.js";
+import { GuestNodes } from "../boards/guest-nodes.js";
 import { hostTreeOf } from "../boards/host-tree.js";
 import type { BoardRegistry } from "../boards/registry.js";
 import type { Config, DeviceConfig } from "../config/schema.js";
@@ -18,6 +24,7 @@ import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
+import { assembleGuestDtb, platformBusNode } from "../machvirt/guest-dt.js";
 import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
@@ -134,18 +141,30 @@ function decide(input: PlanInput, hostTree: HostTree): DeviceStep[] {
   });
 }
 
+function deviceNodeProblems(value: unknown): string[] {
+  if (typeof value !== "object" || value === null) return ["build returned no node"];
+  const node = value as Partial<DeviceNode>;
+  const problems: string[] = [];
+  if (typeof node.name !== "string" || node.name.length === 0)
+    problems.push("the node has no name");
+  if (typeof node.properties !== "object" || node.properties === null)
+    problems.push("the node has no properties object");
+  return problems;
+}
+
 function buildDevice(
   step: DeviceStep,
   index: number,
-  tree: GuestTree,
+  nodes: GuestNodes,
   hostTree: HostTree,
+  busPath: string,
 ): PlannedDevice {
   const { host, plugin, placement } = step;
   const regions = plannedRegions(placement);
   const irqs = plannedIrqs(host, placement);
   const warnings: PlanDeviceWarning[] = [];
   const ctx = buildContext({
-    tree,
+    nodes,
     host,
     hostTree,
     regions,
@@ -154,21 +173,30 @@ function buildDevice(
     warn: (message, property) =>
       warnings.push(property === undefined ? { message } : { message, property }),
   });
-  const rootBefore = new Set(tree.fdt.root.children);
-  const busBefore = new Set(tree.bus.children);
-  plugin.build(ctx);
-  const deviceNodes = tree.bus.children.filter((n) => !busBefore.has(n)).map((n) => n.path);
-  const rootNodes = tree.fdt.root.children.filter((n) => !rootBefore.has(n)).map((n) => n.path);
-  if (deviceNodes.length === 0) {
+  const before = nodes.nodes.length;
+  const device = plugin.build(ctx);
+  const problems = deviceNodeProblems(device);
+  if (problems.length > 0) {
     throw new InputError(
-      "BOARD_NO_NODE",
-      `plugin '${plugin.name}' wrote no node for ${host.name} under the platform bus`,
+      "BOARD_BAD_NODE",
+      `plugin '${plugin.name}' built no usable node for ${host.name}: ${problems.join("; ")}`,
       {
         where: step.where,
-        hint: "A plugin's build must call ctx.addDeviceNode once for the device; this is a bug in the plugin.",
+        hint: "A plugin's build returns { name, properties }; this is a bug in the plugin.",
       },
     );
   }
+  const extra = nodes.nodes.slice(before).map((n) => `/${n.name}`);
+  const trigger = device.trigger ?? ((irq: PlannedIrq) => irq.trigger);
+  nodes.add({
+    name: device.name,
+    at: "platform-bus",
+    properties: device.properties,
+    ...(device.children ? { children: device.children } : {}),
+    regions: placement.regions,
+    irqs: irqs.map((irq) => ({ line: irq.line, trigger: trigger(irq) })),
+  });
+  const unit = regions[0] === undefined ? "" : `@${regions[0].busOffset.toString(16)}`;
   return {
     host: host.name,
     hostPath: host.dtPath,
@@ -180,7 +208,7 @@ function buildDevice(
     managed: step.device.managed,
     regions,
     irqs,
-    guestNodes: [...deviceNodes, ...rootNodes],
+    guestNodes: [`${busPath}/${device.name}${unit}`, ...extra],
     warnings,
   };
 }
@@ -189,17 +217,20 @@ function buildDevice(
 export function buildPlan(input: PlanInput): PlanResult {
   const hostTree = hostTreeOf(input.hostTree);
   const steps = decide(input, hostTree);
-  const tree = new GuestTree(readDtb(input.baseDtb));
-  const devices = steps.map((step, i) => buildDevice(step, i, tree, hostTree));
+  const base = readDtb(input.baseDtb);
+  const busPath = platformBusNode(base).path;
+  const nodes = new GuestNodes(base);
+  const devices = steps.map((step, i) => buildDevice(step, i, nodes, hostTree, busPath));
+  const guest = assembleGuestDtb(base, nodes.nodes);
   const plan: Plan = {
     devices,
     warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
     guest: {
       dtbFile: input.dtbFile,
-      dtb: Buffer.from(writeDtb(tree.fdt)).toString("base64"),
-      platformBus: tree.bus.path,
+      dtb: Buffer.from(writeDtb(guest)).toString("base64"),
+      platformBus: busPath,
     },
     qemu: { binary: input.qemuBinary, argv: qemuArgv(input.config, input.dtbFile, devices) },
   };
-  return { plan, guest: tree.fdt };
+  return { plan, guest };
 }

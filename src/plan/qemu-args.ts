@@ -1,27 +1,23 @@
 /**
- * The QEMU command line of a plan. The machine part must be exactly what the base DTB was
- * dumped with (DESIGN.md: a dump differs with virtualization=on, gic-version, iommu), so
- * both come from `machineArgs`.
+ * The QEMU command line of a plan. The machine part comes from machvirt's machineArgs, the
+ * same function the base DTB is dumped with, so the guest runs on exactly the machine whose
+ * tree the plan extends.
  */
 import type { Config, MachineConfig } from "../config/schema.js";
+import { type MachineOptions, machineArgs, machineOptions } from "../machvirt/machine.js";
 
-/** `-M virt,…` and the options that shape the base device tree, in one fixed order. */
-export function machineArgs(machine: MachineConfig): string[] {
-  const props = [`virt`, `gic-version=${machine.gicVersion}`];
-  if (machine.virtualization) props.push("virtualization=on");
-  if (machine.iommu !== "none") props.push(`iommu=${machine.iommu}`);
-  return [
-    "-M",
-    props.join(","),
-    "-accel",
-    machine.accel,
-    "-cpu",
-    machine.cpu,
-    "-smp",
-    String(machine.smp),
-    "-m",
-    String(machine.memory),
-  ];
+/** The config's machine as machvirt's options. */
+export function machineOf(machine: MachineConfig): MachineOptions {
+  return machineOptions({
+    gicVersion: machine.gicVersion,
+    virtualization: machine.virtualization,
+    iommu: machine.iommu,
+    highmem: machine.highmem,
+    accel: machine.accel,
+    cpu: machine.cpu,
+    smp: machine.smp,
+    memoryMiB: machine.memory,
+  });
 }
 
 /** Kernel, initrd and command line, or firmware; nothing when the config boots neither. */
@@ -54,7 +50,7 @@ export function deviceArgs(devices: readonly DeviceArg[]): string[] {
 
 export function qemuArgv(config: Config, dtbFile: string, devices: readonly DeviceArg[]): string[] {
   return [
-    ...machineArgs(config.machine),
+    ...machineArgs(machineOf(config.machine)),
     "-nographic",
     ...bootArgs(config),
     "-dtb",
