@@ -20,6 +20,7 @@ describe("parseConfig", () => {
         gicVersion: 3,
         virtualization: false,
         iommu: "none",
+        highmem: true,
         cpu: "max",
         smp: 1,
         memory: 1024,
