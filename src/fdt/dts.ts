@@ -1,8 +1,10 @@
 /**
- * DTS printer. The output is what `dtc -I dtb -O dts` prints for the same tree: dtc's
+ * DTS printer. The output is what `dtc -I dtb -O dts` prints for the same tree — dtc's
  * layout (tabs, a blank line before each child) and dtc's guess of each value's type
- * (string list, u32 cells, or bytes), so our text and dtc's can be compared directly and
- * dtc compiles ours back to the same tree.
+ * (string list, u32 cells, or bytes) — with one exception that makes it compile back to
+ * the same tree where dtc's own text does not: dtc prints a string list as one string with
+ * "\0" separators, so an entry starting with an octal digit fuses into an octal escape
+ * ("0\0" + "1" reads back as "0\01"). Such lists are printed as "a", "b" instead.
  */
 import type { Fdt, FdtNode } from "./tree.js";
 
@@ -35,13 +37,28 @@ export function guessValueType(v: Uint8Array): ValueType {
   return v.length % 4 === 0 ? "cells" : "bytes";
 }
 
-function formatString(v: Uint8Array): string {
+function quote(v: Uint8Array): string {
   let s = '"';
-  for (let i = 0; i < v.length - 1; i++) {
-    const c = v[i]!;
-    s += ESCAPES[c] ?? String.fromCharCode(c);
-  }
+  for (const c of v) s += ESCAPES[c] ?? String.fromCharCode(c);
   return `${s}"`;
+}
+
+const isOctalDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x37;
+
+/** A NUL-terminated string list, as dtc prints it unless that would read back differently. */
+function formatString(v: Uint8Array): string {
+  const text = v.subarray(0, v.length - 1);
+  const ambiguous = text.some((c, i) => c === 0 && isOctalDigit(text[i + 1]));
+  if (!ambiguous) return quote(text);
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    if (i === text.length || text[i] === 0) {
+      parts.push(quote(text.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  return parts.join(", ");
 }
 
 function formatCells(v: Uint8Array): string {

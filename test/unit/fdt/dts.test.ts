@@ -55,3 +55,14 @@ describe("describeValue", () => {
     expect(describeValue(new Uint8Array())).toEqual({ type: "empty" });
   });
 });
+
+describe("formatValue where dtc's own text would not compile back", () => {
+  it("splits a string list whose entry starts with an octal digit", () => {
+    // dtc prints "0\01" here, which reads back as "0" + octal 01.
+    expect(formatValue(str("0", "1", "-1"))).toBe('"0", "1", "-1"');
+  });
+
+  it("keeps dtc's single-string form when digits 8 and 9 follow a NUL", () => {
+    expect(formatValue(str("a", "9"))).toBe('"a\\09"');
+  });
+});
