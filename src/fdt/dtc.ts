@@ -75,7 +75,7 @@ export function parseDiagnostics(stderr: string): Diagnostic[] {
   return out;
 }
 
-type BufferResult = Result<{ encoding: "buffer"; reject: false }>;
+type BufferResult = Result<{ encoding: "buffer"; reject: false; stripFinalNewline: false }>;
 
 async function run(
   tool: string,
@@ -85,6 +85,8 @@ async function run(
   const r = (await execa(tool, args, {
     reject: false,
     encoding: "buffer",
+    // A DTB may end in 0x0a, and dtc's DTS ends in a newline: keep every byte.
+    stripFinalNewline: false,
     ...(input === undefined ? {} : { input }),
   })) as BufferResult;
   if ((r as { code?: string }).code === "ENOENT") {
