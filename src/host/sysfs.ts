@@ -5,7 +5,7 @@
  * what sysfs attributes need.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { access, readdir, readFile, readlink } from "node:fs/promises";
+import { access, readdir, readFile, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
 
 function isMissing(e: unknown): boolean {
@@ -57,7 +57,12 @@ export class Sysfs {
   async link(p: string): Promise<string | undefined> {
     try {
       const target = await readlink(this.path(p));
-      return posix.resolve(dirname(p), target);
+      if (target.startsWith("/")) return target;
+      // Relative to the link's real directory: sysfs paths run through symlinked dirs.
+      const realDir = await realpath(this.path(dirname(p)));
+      const rootReal = await realpath(this.root);
+      const dir = rootReal === "/" ? realDir : realDir.slice(rootReal.length) || "/";
+      return posix.resolve(dir, target);
     } catch (e) {
       if (isMissing(e) || (e as NodeJS.ErrnoException).code === "EINVAL") return undefined;
       throw e;

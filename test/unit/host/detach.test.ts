@@ -1,0 +1,93 @@
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { detachDevices } from "../../../src/host/detach.js";
+import { readEntries } from "../../../src/host/journal.js";
+import { lockDevice } from "../../../src/host/lock.js";
+import { Sysfs } from "../../../src/host/sysfs.js";
+
+const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
+
+describe("detach refuses before changing anything", () => {
+  let root: string;
+  let state: string;
+  let sysfs: Sysfs;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "platpass-sysfs-"));
+    state = await mkdtemp(join(tmpdir(), "platpass-state-"));
+    await cp(captured, root, { recursive: true, verbatimSymlinks: true });
+    sysfs = new Sysfs(root);
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+    await rm(state, { recursive: true, force: true });
+  });
+
+  const override = (name: string) =>
+    readFile(join(root, `sys/devices/platform/${name}/driver_override`), "utf8");
+
+  it("rejects a group with a bound sibling, naming it and its driver", async () => {
+    await expect(detachDevices(["a000000.virtio_mmio"], { sysfs, state })).rejects.toMatchObject({
+      code: "HOST_GROUP_NOT_VIABLE",
+      message:
+        "IOMMU group 1 is not viable: a000200.virtio_mmio (bound to virtio-mmio) is bound to a host driver",
+      hint: expect.stringContaining("platpass detach a000000.virtio_mmio a000200.virtio_mmio"),
+    });
+    expect(await override("a000000.virtio_mmio")).toBe("(null)\n");
+    expect(readEntries(state)).toEqual([]);
+  });
+
+  it("rejects a device outside any IOMMU group", async () => {
+    await expect(detachDevices(["9000000.pl011"], { sysfs, state })).rejects.toMatchObject({
+      code: "HOST_NO_IOMMU_GROUP",
+      errorClass: "host",
+    });
+  });
+
+  it("rejects an unknown device and points at platpass list", async () => {
+    await expect(detachDevices(["nope.dev"], { sysfs, state })).rejects.toMatchObject({
+      code: "HOST_NO_DEVICE",
+      hint: expect.stringContaining("platpass list"),
+    });
+  });
+
+  it("rejects a group another process holds open, naming the process", async () => {
+    const { symlink, mkdir } = await import("node:fs/promises");
+    await mkdir(join(root, "proc/4343/fd"), { recursive: true });
+    await symlink("/dev/vfio/0", join(root, "proc/4343/fd/9"));
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(root, "proc/4343/comm"), "qemu-system-aar\n");
+    await expect(detachDevices(["c000000.tpm_tis"], { sysfs, state })).rejects.toMatchObject({
+      code: "HOST_GROUP_BUSY",
+      message: "IOMMU group 0 of c000000.tpm_tis is in use by pid 4343 (qemu-system-aar)",
+    });
+    expect(await override("c000000.tpm_tis")).toBe("(null)\n");
+  });
+
+  it("rejects a device another live platpass process has locked", async () => {
+    const other = execa("sleep", ["30"]);
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    mkdirSync(join(state, "locks"), { recursive: true });
+    writeFileSync(
+      join(state, "locks", "c000000.tpm_tis.lock"),
+      JSON.stringify({ pid: other.pid, start: undefined, purpose: "launch" }),
+    );
+    try {
+      await expect(detachDevices(["c000000.tpm_tis"], { sysfs, state })).rejects.toMatchObject({
+        code: "HOST_DEVICE_LOCKED",
+        message: `c000000.tpm_tis is claimed by another platpass process (pid ${other.pid}, launch)`,
+      });
+    } finally {
+      other.kill();
+      await other.catch(() => undefined);
+    }
+  });
+
+  it("releases its locks when it refuses", async () => {
+    await expect(detachDevices(["a000000.virtio_mmio"], { sysfs, state })).rejects.toThrow();
+    const lock = lockDevice(state, "a000000.virtio_mmio", "test");
+    lock.release();
+  });
+});

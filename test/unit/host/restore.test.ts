@@ -1,0 +1,125 @@
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  type JournalEntry,
+  readEntries,
+  readEntry,
+  writeEntry,
+} from "../../../src/host/journal.js";
+import { lockDevice } from "../../../src/host/lock.js";
+import { currentOwner } from "../../../src/host/owner.js";
+import { restoreHost } from "../../../src/host/restore.js";
+import { Sysfs } from "../../../src/host/sysfs.js";
+
+const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
+
+async function deadOwner() {
+  const p = execa("true");
+  await p;
+  return { pid: p.pid!, start: undefined };
+}
+
+function entry(over: Partial<JournalEntry>): JournalEntry {
+  return {
+    device: "c000000.tpm_tis",
+    bus: "platform",
+    original: { driver: "tpm_tis", override: undefined },
+    target: "vfio-platform",
+    iommuGroup: 0,
+    mode: "manual",
+    owner: currentOwner(),
+    phase: "detaching",
+    step: "unbind",
+    updated: "2026-01-01T00:00:00.000Z",
+    ...over,
+  };
+}
+
+describe("the journal and restore", () => {
+  let root: string;
+  let state: string;
+  let sysfs: Sysfs;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "platpass-sysfs-"));
+    state = await mkdtemp(join(tmpdir(), "platpass-state-"));
+    await cp(captured, root, { recursive: true, verbatimSymlinks: true });
+    sysfs = new Sysfs(root);
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+    await rm(state, { recursive: true, force: true });
+  });
+
+  it("keeps one durable record per device and reads back exactly what was written", () => {
+    const e = entry({});
+    writeEntry(state, e);
+    expect(readEntry(state, "c000000.tpm_tis")).toEqual(JSON.parse(JSON.stringify(e)));
+    expect(readEntries(state)).toHaveLength(1);
+  });
+
+  it("undoes an interrupted detach whose owner died: clears the override, drops the record", async () => {
+    // Killed after writing driver_override, before unbinding: tpm_tis is still bound.
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(
+      join(root, "sys/devices/platform/c000000.tpm_tis/driver_override"),
+      "vfio-platform\n",
+    );
+    writeEntry(state, entry({ owner: await deadOwner(), step: "unbind" }));
+    const outcomes = await restoreHost({ sysfs, state, timeoutMs: 200 });
+    expect(outcomes).toEqual([
+      {
+        device: "c000000.tpm_tis",
+        action: "restored",
+        driver: "tpm_tis",
+        step: "detaching/unbind",
+      },
+    ]);
+    expect(
+      await readFile(join(root, "sys/devices/platform/c000000.tpm_tis/driver_override"), "utf8"),
+    ).toBe("\n");
+    expect(readEntries(state)).toEqual([]);
+  });
+
+  it("leaves a device another live process has locked", async () => {
+    writeEntry(state, entry({ owner: await deadOwner() }));
+    const lock = lockDevice(state, "c000000.tpm_tis", "launch");
+    try {
+      expect(await restoreHost({ sysfs, state, timeoutMs: 200 })).toEqual([
+        {
+          device: "c000000.tpm_tis",
+          action: "kept",
+          reason: `in use by pid ${process.pid} (launch)`,
+        },
+      ]);
+    } finally {
+      lock.release();
+    }
+    expect(readEntries(state)).toHaveLength(1);
+  });
+
+  it("leaves a finished manual detach alone unless asked for all", async () => {
+    writeEntry(state, entry({ owner: await deadOwner(), phase: "detached", step: "verified" }));
+    const [kept] = await restoreHost({ sysfs, state, timeoutMs: 200 });
+    expect(kept).toMatchObject({
+      action: "kept",
+      reason: expect.stringContaining("platpass reattach c000000.tpm_tis"),
+    });
+    expect(readEntries(state)).toHaveLength(1);
+  });
+
+  it("keeps the record and reports failure when the original driver does not come back", async () => {
+    // The fake tree has no kernel behind it: nothing binds tpm_tis after the probe.
+    const { unlink } = await import("node:fs/promises");
+    await unlink(join(root, "sys/devices/platform/c000000.tpm_tis/driver"));
+    writeEntry(state, entry({ owner: await deadOwner(), step: "probe" }));
+    const [failed] = await restoreHost({ sysfs, state, timeoutMs: 200 });
+    expect(failed).toMatchObject({ action: "failed", error: { code: "HOST_REBIND_FAILED" } });
+    expect(readEntry(state, "c000000.tpm_tis")).toMatchObject({
+      phase: "reattaching",
+      step: "probe",
+    });
+  });
+});
