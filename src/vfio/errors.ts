@@ -26,7 +26,7 @@ interface Explanation {
 
 function explain(f: NativeFailure, path: string | undefined, device: string): Explanation {
   const p = path ?? "";
-  if (f.op === "open" && p.startsWith("/dev/vfio/") && p !== "/dev/vfio/vfio") {
+  if (f.op === "open" && /\/vfio\/(noiommu-)?\d+$/.test(p)) {
     if (f.errno === "EBUSY") {
       return {
         code: "VFIO_GROUP_BUSY",
@@ -48,13 +48,13 @@ function explain(f: NativeFailure, path: string | undefined, device: string): Ex
       };
     }
   }
-  if (f.op === "open" && p === "/dev/vfio/vfio") {
+  if (f.op === "open" && p.endsWith("/vfio/vfio")) {
     return {
       code: "VFIO_NO_CONTAINER",
       hint: "Load the VFIO core: 'modprobe vfio vfio_iommu_type1' (and vfio-platform reset_required=0 for platform devices without a reset module).",
     };
   }
-  if (f.op === "open" && p === "/dev/iommu") {
+  if (f.op === "open" && p.endsWith("/iommu")) {
     return {
       code: "VFIO_NO_IOMMUFD",
       hint: "This kernel offers no iommufd (CONFIG_IOMMUFD, Linux 6.2+); use the legacy container path (--legacy).",
