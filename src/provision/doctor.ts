@@ -1,7 +1,8 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
-import { installedPackages } from "./apt.js";
+import { qemuChecks } from "../qemu/checks.js";
 import { loadAddon } from "../vfio/load.js";
+import { installedPackages } from "./apt.js";
 import { packagesFor, type Role } from "./packages.js";
 
 export interface Check {
@@ -51,30 +52,7 @@ const packagesProbe: Probe = async () => {
 };
 
 const toolsProbe: Probe = async () => {
-  const qemu = process.env.PLATPASS_QEMU ?? "qemu-system-aarch64";
-  const qemuVersion = await tool(qemu, ["--version"]);
-  const checks: Check[] = [];
-  const m = qemuVersion?.match(/version (\d+)\.(\d+)\.?(\d+)?/);
-  checks.push({
-    roles: ["plan", "launch", "bed", "tests"],
-    name: "qemu-system-aarch64",
-    ok: qemuVersion !== undefined,
-    detail: m ? `${qemu}: QEMU ${m[1]}.${m[2]}.${m[3] ?? 0}` : `${qemu} not found`,
-    ...(qemuVersion ? {} : { fix: "apt-get install -y qemu-system-arm" }),
-  });
-  if (qemuVersion !== undefined) {
-    const devices = (await tool(qemu, ["-M", "virt", "-device", "help"])) ?? "";
-    const has = /name "vfio-platform"/.test(devices);
-    checks.push({
-      roles: ["launch"],
-      name: "QEMU has vfio-platform",
-      ok: has,
-      detail: has
-        ? "vfio-platform device present"
-        : "this QEMU has no vfio-platform device (QEMU 10.2 removed it; 10.1.x is the last release with it)",
-      ...(has ? {} : { fix: "use QEMU 7.2 … 10.1.x (Debian 12's qemu-system-arm 7.2 works)" }),
-    });
-  }
+  const checks: Check[] = await qemuChecks();
   const dtc = await tool("dtc", ["--version"]);
   checks.push({
     roles: ["plan", "tests"],
@@ -157,7 +135,9 @@ const addonProbe: Probe = async () => {
       roles: ["launch"],
       name: "native VFIO addon",
       ok: r.ok,
-      detail: r.ok ? `loaded ${r.path}` : `unavailable: tried ${tried}; ${r.buildReport.join("; ")}`,
+      detail: r.ok
+        ? `loaded ${r.path}`
+        : `unavailable: tried ${tried}; ${r.buildReport.join("; ")}`,
       ...(r.ok ? {} : { fix: "npm run build (needs Linux, g++, make and python3)" }),
     },
   ];
