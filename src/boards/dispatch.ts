@@ -44,6 +44,14 @@ function declineReason(plugin: BoardPlugin, host: HostDevice): string {
   return `${plugin.name}: ${plugin.match.declines?.(host)}`;
 }
 
+/** Why no plugin takes the device, in one line (for `platpass list`). */
+export function shortDeclineReason(registry: BoardRegistry, host: HostDevice): string {
+  const declined = registry.plugins
+    .filter((r) => matchScore(r.plugin, host) !== undefined)
+    .map((r) => `${r.plugin.name}: ${r.plugin.match.declines?.(host)}`);
+  return declined.length > 0 ? declined.join("; ") : "no plugin handles its compatible";
+}
+
 export interface Selection {
   plugin: BoardPlugin;
   /** The score it matched with; undefined when the config named the plugin. */

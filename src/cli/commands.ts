@@ -1,13 +1,18 @@
+import { bedBuildCommand } from "./bed-build.js";
+import { bedRunCommand } from "./bed-run.js";
+import { bedShellCommand } from "./bed-shell.js";
 import type { Command } from "./command.js";
-import { detachCommand } from "./detach.js";
 import { demoCommand } from "./demo.js";
+import { detachCommand } from "./detach.js";
 import { doctorCommand } from "./doctor.js";
 import { dtDtsCommand } from "./dt-dts.js";
 import { dtGetCommand } from "./dt-get.js";
+import { dtbCommand } from "./dtb.js";
 import { inspectCommand } from "./inspect.js";
 import { launchCommand } from "./launch.js";
 import { listCommand } from "./list.js";
 import { peekCommand } from "./peek.js";
+import { planCommand } from "./plan.js";
 import { pokeCommand } from "./poke.js";
 import { provisionCommand } from "./provision.js";
 import { qemuProbeCommand } from "./qemu-probe.js";
@@ -17,6 +22,8 @@ import { restoreCommand } from "./restore.js";
 /** Every CLI command, in the order `platpass --help` lists them. */
 export const commands: Command[] = [
   launchCommand,
+  planCommand,
+  dtbCommand,
   demoCommand,
   doctorCommand,
   provisionCommand,
@@ -30,4 +37,7 @@ export const commands: Command[] = [
   detachCommand,
   reattachCommand,
   restoreCommand,
+  bedBuildCommand,
+  bedRunCommand,
+  bedShellCommand,
 ];

@@ -1,6 +1,11 @@
+import { hostTreeOf } from "../boards/host-tree.js";
+import { loadRegistry } from "../boards/loader.js";
+import { matchReport } from "../boards/match.js";
 import { readDtbFile } from "../fdt/index.js";
 import { hostFromDtb, liveHost } from "../host/index.js";
+import { readLiveDt } from "../host/livedt.js";
 import { hostModelJson, hostModelText } from "../host/present.js";
+import { Sysfs } from "../host/sysfs.js";
 import { vfioProbe } from "../host/vfioprobe.js";
 import { type Command, stringOption } from "./command.js";
 
@@ -23,9 +28,24 @@ export const listCommand: Command = {
   json: true,
   async run(args, io) {
     const dtb = stringOption(args, "host-dtb");
-    const model = dtb ? hostFromDtb(await readDtbFile(dtb), dtb) : await liveHost({ vfioProbe });
-    if (io.json) io.out(JSON.stringify(hostModelJson(model), null, 2));
-    else for (const line of hostModelText(model)) io.out(line);
+    const tree = dtb ? await readDtbFile(dtb) : undefined;
+    const model = tree ? hostFromDtb(tree, dtb) : await liveHost({ vfioProbe });
+    const registry = await loadRegistry();
+    const hostTree = hostTreeOf(tree ?? (await readLiveDt(new Sysfs())));
+    const plugins = model.devices.map((d) => matchReport(registry, d, hostTree));
+    if (io.json) {
+      io.out(JSON.stringify({ ...hostModelJson(model), plugins }, null, 2));
+      return 0;
+    }
+    for (const line of hostModelText(model)) io.out(line);
+    io.out("");
+    io.out("board plugins:");
+    for (const p of plugins) {
+      const taken = p.plugin ? `${p.plugin} (${p.qemuDevice})` : "none";
+      io.out(
+        `  ${p.device}: ${taken}${p.problems.length > 0 ? ` — ${p.problems.join("; ")}` : ""}`,
+      );
+    }
     return 0;
   },
 };

@@ -1,0 +1,67 @@
+import { planConfigFile } from "../plan/load.js";
+import type { Plan } from "../plan/types.js";
+import { type Command, stringOption } from "./command.js";
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** The plan as text: one row per region and IRQ, then warnings and the QEMU command line. */
+export function formatPlan(plan: Plan): string {
+  const rows = [
+    ["DEVICE", "PLUGIN", "QEMU DEVICE", "RESOURCE", "SIZE", "GUEST ADDRESS", "SPI", "TRIGGER"],
+  ];
+  for (const d of plan.devices) {
+    const first = [d.host, d.plugin, d.qemuDevice];
+    const blank = ["", "", ""];
+    const lines = [
+      ...d.regions.map((r) => [`region ${r.index}`, hex(r.size), hex(r.guestAddress), "", ""]),
+      ...d.irqs.map((q) => [
+        `irq ${q.index}`,
+        "",
+        "",
+        String(q.spi),
+        `${q.trigger}${q.resample ? " +resample" : ""}`,
+      ]),
+    ];
+    lines.forEach((line, i) => rows.push([...(i === 0 ? first : blank), ...line]));
+    if (lines.length === 0) rows.push(first);
+  }
+  const out = table(rows);
+  out.push("", `guest nodes: ${plan.devices.flatMap((d) => d.guestNodes).join(", ")}`);
+  if (plan.warnings.length > 0)
+    out.push("", `warnings (${plan.warnings.length}):`, ...plan.warnings.map((w) => `  ${w}`));
+  out.push("", `qemu: ${[plan.qemu.binary, ...plan.qemu.argv].join(" ")}`);
+  return out.join("\n");
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "plan the assignment: plugin, addresses, SPIs, guest DT and QEMU argv per device",
+  usage: "CONFIG [--host-dtb FILE] [--json]",
+  help: [
+    "Reads CONFIG, finds each device on the host (or in --host-dtb FILE, a board DTB, to plan",
+    "offline), picks its board plugin and places it on QEMU's platform bus exactly as QEMU will.",
+    "Prints one row per region and IRQ, the warnings (every host property left out of the guest)",
+    "and the QEMU command line. --json prints the whole plan, guest DTB included (base64).",
+  ].join("\n"),
+  json: true,
+  positionals: [1, 1],
+  options: { "host-dtb": { type: "string" } },
+  async run(args, io) {
+    const { plan } = await planConfigFile(args.positionals[0]!, {
+      hostDtb: stringOption(args, "host-dtb"),
+      progress: io.progress,
+    });
+    io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+    return 0;
+  },
+};

@@ -1,0 +1,135 @@
+/**
+ * The I/O edge of planning: reads the config, the plugins, the host (live sysfs, or a board
+ * DTB with --host-dtb), dumps QEMU's base DTB (cached), runs the pure planner, then applies
+ * the user's DTS overlays with dtc/fdtoverlay and gives /chosen fresh seeds.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { loadRegistry } from "../boards/loader.js";
+import { readConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { InputError } from "../errors.js";
+import { applyOverlays, compileDts } from "../fdt/dtc.js";
+import { readDtb, readDtbFile } from "../fdt/index.js";
+import type { Fdt } from "../fdt/tree.js";
+import { writeDtb } from "../fdt/write.js";
+import type { HostDevice } from "../host/device.js";
+import { liveDevices } from "../host/discover.js";
+import { readLiveDt } from "../host/livedt.js";
+import { devicesFromDtb } from "../host/offline.js";
+import { Sysfs } from "../host/sysfs.js";
+import { baseDtb } from "../machvirt/base-dtb.js";
+import { reseedChosen } from "../machvirt/guest-dt.js";
+import { findQemu } from "../qemu/binary.js";
+import { buildPlan } from "./build.js";
+import { machineOf } from "./qemu-args.js";
+import type { Plan } from "./types.js";
+
+export interface PlanOptions {
+  /** Plan offline against this board DTB instead of the live host. */
+  hostDtb?: string | undefined;
+  /** Where the guest DTB will be written (goes into the argv's -dtb). */
+  dtbFile?: string | undefined;
+  progress?: (line: string) => void;
+}
+
+export interface LoadedPlan {
+  plan: Plan;
+  config: Config;
+  /** The guest tree after overlays, with fresh /chosen seeds. */
+  guest: Fdt;
+  dtb: Uint8Array;
+}
+
+interface HostInput {
+  devices: HostDevice[];
+  tree: Fdt | undefined;
+}
+
+async function readHost(hostDtb: string | undefined): Promise<HostInput> {
+  if (hostDtb !== undefined) {
+    const tree = await readDtbFile(hostDtb);
+    return { devices: devicesFromDtb(tree), tree };
+  }
+  const sysfs = new Sysfs();
+  const tree = await readLiveDt(sysfs);
+  if (!tree) {
+    throw new InputError(
+      "PLAN_NO_HOST_DT",
+      "this host has no device tree (/sys/firmware/devicetree/base)",
+      {
+        hint: "Plan offline for a board with --host-dtb FILE (e.g. a DTB from the board's kernel package).",
+      },
+    );
+  }
+  return { devices: await liveDevices(sysfs, tree), tree };
+}
+
+/** Compiles each overlay (with symbols, for fdtoverlay) and applies them in order. */
+async function withOverlays(dtb: Uint8Array, overlays: readonly string[]): Promise<Uint8Array> {
+  if (overlays.length === 0) return dtb;
+  const compiled: Uint8Array[] = [];
+  for (const file of overlays) {
+    if (!existsSync(file)) {
+      throw new InputError("PLAN_OVERLAY_MISSING", "the DTS overlay file does not exist", {
+        where: file,
+        hint: "Check the config's \"overlays\"; relative paths start at the config's folder.",
+      });
+    }
+    compiled.push(
+      await compileDts(await readFile(file, "utf8"), {
+        symbols: true,
+        includeDirs: [dirname(file)],
+      }),
+    );
+  }
+  return applyOverlays(dtb, compiled);
+}
+
+/** Everything `platpass plan` and `platpass dtb` print or write, for a config file. */
+export async function planConfigFile(
+  configFile: string,
+  options: PlanOptions = {},
+): Promise<LoadedPlan> {
+  const progress = options.progress ?? (() => {});
+  const config = await readConfig(configFile);
+  const registry = await loadRegistry(config.plugins, dirname(resolve(configFile)));
+  const host = await readHost(options.hostDtb);
+  const binary = await findQemu({ explicit: config.qemu.binary });
+  const machine = machineOf(config.machine);
+  const noKvm = machine.accel === "kvm" && !existsSync("/dev/kvm");
+  const base = await baseDtb({
+    binary,
+    machine: noKvm ? { ...machine, accel: "tcg" } : machine,
+    extraArgs: config.qemu.extraArgs,
+  });
+  progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
+  const { plan, guest } = buildPlan({
+    config,
+    hostDevices: host.devices,
+    hostTree: host.tree,
+    baseDtb: base.bytes,
+    registry,
+    dtbFile: resolve(options.dtbFile ?? "guest.dtb"),
+    qemuBinary: binary.path,
+  });
+  const overlaid =
+    config.overlays.length > 0
+      ? readDtb(await withOverlays(writeDtb(guest), config.overlays))
+      : guest;
+  reseedChosen(overlaid);
+  const dtb = writeDtb(overlaid);
+  const warnings = noKvm
+    ? [
+        ...plan.warnings,
+        "base DTB dumped with -accel tcg: this machine has no /dev/kvm; plan on the board itself to dump it with kvm",
+      ]
+    : plan.warnings;
+  return {
+    plan: { ...plan, warnings, guest: { ...plan.guest, dtb: Buffer.from(dtb).toString("base64") } },
+    config,
+    guest: overlaid,
+    dtb,
+  };
+}
