@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadRegistry } from "../../../src/boards/loader.js";
+import { parseConfig } from "../../../src/config/parse.js";
+import { compileDts, readDtb } from "../../../src/fdt/index.js";
+import { devicesFromDtb } from "../../../src/host/offline.js";
+import { buildPlan } from "../../../src/plan/build.js";
+import { guestFragment } from "./fragment.js";
+
+const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url);
+const baseDts = new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url);
+
+/** One golden case per built-in plugin: a host DTS in, the guest nodes out. */
+const cases = [
+  { plugin: "calxeda-xgmac", hosts: ["fff50000.ethernet"] },
+  { plugin: "amd-xgbe", hosts: ["e0700000.xgmac"] },
+  { plugin: "tpm-tis", hosts: ["c000000.tpm_tis"] },
+  { plugin: "virtio-mmio", hosts: ["a000000.virtio_mmio"] },
+  { plugin: "generic", hosts: ["20010000.serial", "20020000.usb"] },
+];
+
+async function planFixture(plugin: string, hosts: string[]) {
+  const hostTree = readDtb(await compileDts(readFileSync(fixture(`${plugin}.host.dts`), "utf8")));
+  const result = buildPlan({
+    config: parseConfig({ devices: hosts.map((host) => ({ host })), machine: { accel: "tcg" } }),
+    hostDevices: devicesFromDtb(hostTree),
+    hostTree,
+    baseDtb: await compileDts(readFileSync(baseDts, "utf8")),
+    registry: await loadRegistry(),
+    dtbFile: "/run/guest.dtb",
+    qemuBinary: "qemu-system-aarch64",
+  });
+  const paths = [
+    result.plan.guest.platformBus,
+    ...result.plan.devices.flatMap((d) => d.guestNodes.filter((p) => p.split("/").length === 2)),
+  ];
+  return { ...result, text: guestFragment(result.guest, paths) };
+}
+
+describe("golden guest nodes of the built-in plugins", () => {
+  for (const { plugin, hosts } of cases) {
+    it(`${plugin} writes ${plugin}.guest.dts`, async () => {
+      const { plan, text } = await planFixture(plugin, hosts);
+      if (process.env.PLATPASS_UPDATE_GOLDEN === "1")
+        writeFileSync(fixture(`${plugin}.guest.dts`), text);
+      expect(plan.devices.map((d) => d.plugin)).toEqual(hosts.map(() => plugin));
+      expect(text).toBe(readFileSync(fixture(`${plugin}.guest.dts`), "utf8"));
+    });
+  }
+});
