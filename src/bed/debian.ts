@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
+import { requireOnline } from "./offline.js";
 
 /** Root of platpass's cache: $PLATPASS_CACHE, else $XDG_CACHE_HOME/platpass, else ~/.cache/platpass. */
 export function cacheRoot(): string {
@@ -82,6 +83,7 @@ export async function debianPackage(
 
   await mkdir(dir, { recursive: true });
   if (!existsSync(deb)) {
+    requireOnline(`apt-get download ${spec}=${version}`);
     progress(`download ${spec}=${version}`);
     const tmp = await mkdirTemp(dir);
     const r = await execa("apt-get", ["download", `${spec}=${version}`], {

@@ -1,0 +1,140 @@
+/**
+ * The L1 device tree: QEMU's own dump of the L1 machine plus the fix-ups in dts/bed-*.dts
+ * (see their headers for the format), applied with platpass's FDT codec. Nodes are found
+ * by compatible, never by name, so QEMU renaming a node does not silently skip a fix-up.
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { EnvironmentError, QemuError } from "../errors.js";
+import { decodeReg, ensurePhandle, findCompatible } from "../fdt/lookup.js";
+import { readDtb } from "../fdt/read.js";
+import type { Fdt, FdtNode } from "../fdt/tree.js";
+import { asString, asU32, asU32s, cells } from "../fdt/values.js";
+import { writeDtb } from "../fdt/write.js";
+import { type MachineShape, machineArgs, shapeKey } from "./machine.js";
+import { cachedStep, type Progress } from "./step.js";
+import { startSwtpm } from "./swtpm.js";
+
+export const FIXUPS_DIR = fileURLToPath(new URL("../../dts/", import.meta.url));
+
+const MATCH_COMPATIBLE = "platpass,match-compatible";
+const MATCH_ADDRESS = "platpass,match-address";
+const STREAM_ID = "platpass,iommu-stream-id";
+
+/** Dumps QEMU's DTB for the shape and applies every dts/bed-*.dts; cached per shape. */
+export async function l1Dtb(
+  cacheDir: string,
+  shape: MachineShape,
+  progress: Progress,
+): Promise<string> {
+  const dir = await cachedStep(
+    join(cacheDir, `dtb-${shapeKey(shape)}`),
+    `dumping and fixing up the L1 device tree (${shapeKey(shape)})`,
+    progress,
+    async (tmp) => {
+      const dumped = join(tmp, "qemu.dtb");
+      const tpm = await startSwtpm(tmp);
+      try {
+        const [m, machine, ...rest] = machineArgs(shape);
+        const r = await execa(
+          "qemu-system-aarch64",
+          [m!, `${machine},dumpdtb=${dumped}`, ...rest, ...tpm.qemuArgs, "-display", "none"],
+          { reject: false, all: true, stdin: "ignore", timeout: 120_000 },
+        );
+        if (r.exitCode !== 0) {
+          throw new QemuError("BED_DUMPDTB_FAILED", "QEMU could not dump the L1 machine's DTB", {
+            hint: String(r.all ?? "").trim(),
+          });
+        }
+      } finally {
+        await tpm.stop();
+      }
+      const fdt = readDtb(await readFile(dumped));
+      for (const file of await fixupFiles()) applyFixups(fdt, await compileFixups(file), file);
+      await writeFile(join(tmp, "l1.dtb"), writeDtb(fdt));
+      await execa("rm", ["-rf", join(tmp, "swtpm")]);
+    },
+  );
+  return join(dir, "l1.dtb");
+}
+
+export async function fixupFiles(): Promise<string[]> {
+  return (await readdir(FIXUPS_DIR))
+    .filter((f) => f.startsWith("bed-") && f.endsWith(".dts"))
+    .sort()
+    .map((f) => join(FIXUPS_DIR, f));
+}
+
+async function compileFixups(file: string): Promise<Fdt> {
+  const r = await execa("dtc", ["-q", "-I", "dts", "-O", "dtb", file], {
+    encoding: "buffer",
+    reject: false,
+  });
+  if (r.exitCode !== 0) {
+    throw new EnvironmentError("BED_FIXUP_INVALID", "dtc rejected a bed fix-up", {
+      where: file,
+      hint: Buffer.from(r.stderr).toString(),
+    });
+  }
+  return readDtb(r.stdout);
+}
+
+/** Applies one fix-up tree to `fdt` (see dts/bed-tpm.dts for the format). */
+export function applyFixups(fdt: Fdt, fixups: Fdt, where: string): void {
+  for (const fix of fixups.root.children) {
+    const target = matchNode(fdt, fix, where);
+    for (const [name, value] of fix.properties) {
+      if (name === MATCH_COMPATIBLE || name === MATCH_ADDRESS) continue;
+      if (name === STREAM_ID) {
+        target.setProperty("iommus", cells(ensurePhandle(fdt, smmu(fdt, where)), asU32(value)));
+      } else {
+        target.setProperty(name, value);
+      }
+    }
+  }
+}
+
+function matchNode(fdt: Fdt, fix: FdtNode, where: string): FdtNode {
+  const compatibleValue = fix.property(MATCH_COMPATIBLE);
+  if (!compatibleValue) {
+    throw new EnvironmentError(
+      "BED_FIXUP_INVALID",
+      `fix-up '${fix.name}' has no ${MATCH_COMPATIBLE}`,
+      { where },
+    );
+  }
+  const compatible = asString(compatibleValue);
+  const address = fix.property(MATCH_ADDRESS);
+  const wanted = address ? asU32s(address).reduce((a, w) => (a << 32n) | BigInt(w), 0n) : undefined;
+  const found = findCompatible(fdt, compatible).filter(
+    (n) => wanted === undefined || decodeReg(n)[0]?.address === wanted,
+  );
+  if (found.length !== 1) {
+    throw new QemuError(
+      "BED_FIXUP_NO_MATCH",
+      `fix-up '${fix.name}' matches ${found.length} nodes of QEMU's L1 DTB (compatible "${compatible}"${wanted === undefined ? "" : ` at 0x${wanted.toString(16)}`}) instead of one`,
+      {
+        where,
+        hint: "This QEMU lays out the virt machine differently from QEMU 7.2; the fix-up needs revisiting.",
+      },
+    );
+  }
+  return found[0]!;
+}
+
+function smmu(fdt: Fdt, where: string): FdtNode {
+  const found = findCompatible(fdt, "arm,smmu-v3");
+  if (found.length !== 1) {
+    throw new QemuError(
+      "BED_NO_SMMU",
+      `QEMU's L1 DTB has ${found.length} SMMUv3 nodes instead of one`,
+      {
+        where,
+        hint: "The L1 machine is started with iommu=smmuv3; this QEMU ignored it.",
+      },
+    );
+  }
+  return found[0]!;
+}

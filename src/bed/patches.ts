@@ -1,0 +1,65 @@
+/**
+ * The two source fixes the bed's out-of-tree modules need on Linux 6.1 (testbed.md). Each
+ * is a literal edit that must match exactly once, so a kernel update that changes the code
+ * stops the build with a clear error instead of building an unfixed module.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { EnvironmentError } from "../errors.js";
+
+export interface SourcePatch {
+  /** Path inside the kernel source tree. */
+  file: string;
+  why: string;
+  find: string;
+  replace: string;
+}
+
+export const SOURCE_PATCHES: readonly SourcePatch[] = [
+  {
+    file: "drivers/vfio/platform/vfio_platform_common.c",
+    why: "with reset_required=0 a device without a reset module must still bind; 6.1 returns the reset lookup's -ENOENT anyway (fixed upstream in 168a9c91fe0a)",
+    find: [
+      "\tret = vfio_platform_get_reset(vdev);",
+      "\tif (ret && vdev->reset_required)",
+      '\t\tdev_err(dev, "No reset function found for device %s\\n",',
+      "\t\t\tvdev->name);",
+      "\treturn ret;",
+    ].join("\n"),
+    replace: [
+      "\tret = vfio_platform_get_reset(vdev);",
+      "\tif (ret && vdev->reset_required) {",
+      '\t\tdev_err(dev, "No reset function found for device %s\\n",',
+      "\t\t\tvdev->name);",
+      "\t\treturn ret;",
+      "\t}",
+      "\treturn 0;",
+    ].join("\n"),
+  },
+  {
+    file: "drivers/char/tpm/tpm_tis_core.c",
+    why: "the interrupt self-test never sets TPM_CHIP_FLAG_IRQ before generating its interrupt, so tpm_tis_send() never waits for it and the driver always falls back to polling",
+    find: "\tclear_bit(TPM_TIS_IRQ_TESTED, &priv->flags);\n",
+    replace:
+      "\tclear_bit(TPM_TIS_IRQ_TESTED, &priv->flags);\n\tchip->flags |= TPM_CHIP_FLAG_IRQ;\n",
+  },
+];
+
+export async function applyPatches(sourceRoot: string): Promise<void> {
+  for (const p of SOURCE_PATCHES) {
+    const path = join(sourceRoot, p.file);
+    const text = await readFile(path, "utf8");
+    const count = text.split(p.find).length - 1;
+    if (count !== 1) {
+      throw new EnvironmentError(
+        "BED_PATCH_MISMATCH",
+        `the kernel source fix for ${p.file} matches ${count} places instead of exactly one`,
+        {
+          where: path,
+          hint: `The Debian kernel source changed; the fix (${p.why}) needs revisiting in src/bed/patches.ts.`,
+        },
+      );
+    }
+    await writeFile(path, text.replace(p.find, p.replace));
+  }
+}

@@ -1,0 +1,59 @@
+import type { GicVersion } from "../bed/index.js";
+import { UsageError } from "../errors.js";
+import { type OptionSpec, type ParsedArgs, stringOption } from "./command.js";
+
+/** The options `bed run` and `bed shell` share. */
+export const BED_MACHINE_OPTIONS: OptionSpec = {
+  gic: { type: "string" },
+  smp: { type: "string" },
+  mem: { type: "string" },
+  timeout: { type: "string" },
+};
+
+export const BED_MACHINE_HELP =
+  "  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
+
+function integer(args: ParsedArgs, name: string): number | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) {
+    throw new UsageError("CLI_BAD_OPTION", `--${name} takes a whole number, got '${v}'`);
+  }
+  return Number(v);
+}
+
+export function machineOptions(args: ParsedArgs): {
+  gic?: GicVersion;
+  smp?: number;
+  memMiB?: number;
+  timeoutMs?: number;
+} {
+  const gic = integer(args, "gic");
+  if (gic !== undefined && gic !== 2 && gic !== 3) {
+    throw new UsageError("CLI_BAD_OPTION", `--gic takes 2 or 3, got ${gic}`);
+  }
+  const timeout = integer(args, "timeout");
+  return {
+    ...(gic === undefined ? {} : { gic: gic as GicVersion }),
+    ...(integer(args, "smp") === undefined ? {} : { smp: integer(args, "smp") }),
+    ...(integer(args, "mem") === undefined ? {} : { memMiB: integer(args, "mem") }),
+    ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+  };
+}
+
+/** An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM while `work` runs. */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The conventional exit status of a command stopped by Ctrl-C. */
+export const INTERRUPTED_EXIT = 130;
