@@ -17,7 +17,8 @@ async function readNode(sysfs: Sysfs, dir: string, node: FdtNode): Promise<void>
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = `${dir}/${e.name}`;
-    if (e.isDirectory()) await readNode(sysfs, p, node.attachChild(e.name));
+    // Directory names are unique, so the child is always new.
+    if (e.isDirectory()) await readNode(sysfs, p, node.attachChild(e.name)!);
     else if (e.name !== "name")
       node.attachProperty(e.name, (await sysfs.readBytes(p)) ?? new Uint8Array());
   }

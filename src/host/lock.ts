@@ -95,7 +95,15 @@ export function lockHolder(state: string, device: string): LockRecord | undefine
 
 /** Takes the device's lock or throws HOST_DEVICE_LOCKED naming the process that holds it. */
 export function lockDevice(state: string, device: string, purpose: string): DeviceLock {
-  mkdirSync(locksDir(state), { recursive: true });
+  try {
+    mkdirSync(locksDir(state), { recursive: true });
+  } catch (e) {
+    throw new HostError("HOST_STATE_UNWRITABLE", `cannot create the state directory ${state}`, {
+      where: locksDir(state),
+      hint: "platpass journals every binding change there; set PLATPASS_STATE to a writable directory (it must survive until 'platpass restore' runs).",
+      cause: e,
+    });
+  }
   const path = lockPath(state, device);
   const record: LockRecord = { ...currentOwner(), purpose };
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -98,9 +98,17 @@ export function hostModelText(model: HostModel, extra: HostColumn[] = []): strin
     "",
   ];
   out.push(...table(rows), "");
-  for (const d of model.devices) {
+  // Devices outside any IOMMU group are not candidates; one line says so for all of them.
+  const isolated =
+    model.source === "dtb"
+      ? model.devices
+      : model.devices.filter((d) => d.iommuGroup !== undefined);
+  for (const d of isolated) {
     for (const p of model.readiness[d.name]?.problems ?? []) out.push(`${d.name}: ${p}`);
   }
+  const outside = model.devices.length - isolated.length;
+  if (outside > 0)
+    out.push(`${outside} other device(s) are not behind an IOMMU and cannot be assigned.`);
   out.push(
     `vfio-platform: ${h.vfioPlatform}   vfio-amba: ${h.vfioAmba}   vfio_iommu_type1: ${h.vfioIommuType1}`,
     `reset_required: ${yesNo(h.resetRequired)}   interrupt controller: ${h.interruptController ?? "unknown"}   MSI remapping: ${yesNo(h.msiRemap)}   allow_unsafe_interrupts: ${yesNo(h.allowUnsafeInterrupts)}`,
