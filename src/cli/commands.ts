@@ -1,9 +1,6 @@
 import { bedBuildCommand } from "./bed-build.js";
 import { bedRunCommand } from "./bed-run.js";
 import { bedShellCommand } from "./bed-shell.js";
-import { bedBuildCommand } from "./bed-build.js";
-import { bedRunCommand } from "./bed-run.js";
-import { bedShellCommand } from "./bed-shell.js";
 import type { Command } from "./command.js";
 import { demoCommand } from "./demo.js";
 import { detachCommand } from "./detach.js";
