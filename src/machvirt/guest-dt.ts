@@ -94,7 +94,11 @@ export function cloneFdt(fdt: Fdt): Fdt {
   while (stack.length > 0) {
     const [from, to] = stack.pop() as [FdtNode, FdtNode];
     for (const [name, value] of from.properties) to.attachProperty(name, value.slice());
-    for (const c of from.children) stack.push([c, to.attachChild(c.name)]);
+    for (const c of from.children) {
+      // Names are unique among siblings of the source, so attaching never collides.
+      const child = to.attachChild(c.name);
+      if (child) stack.push([c, child]);
+    }
   }
   return copy;
 }

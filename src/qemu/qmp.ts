@@ -89,7 +89,19 @@ export class QmpClient {
             }),
           ),
         );
-        lines.once((line) => resolve((JSON.parse(line) as { QMP: QmpGreeting }).QMP));
+        lines.once((line) => {
+          const greeting = parseMessage(line)?.QMP as QmpGreeting | undefined;
+          if (greeting) resolve(greeting);
+          else {
+            socket.destroy();
+            reject(
+              new QemuError("QMP_BAD_GREETING", `${socketPath} did not greet like QMP`, {
+                where: socketPath,
+                hint: `It sent: ${line.slice(0, 200)}`,
+              }),
+            );
+          }
+        });
       }),
       timeoutMs,
       () => {
@@ -100,7 +112,10 @@ export class QmpClient {
       },
     );
     const client = new QmpClient(socket, greeting, timeoutMs);
-    lines.each((line) => client.receive(JSON.parse(line) as Message));
+    lines.each((line) => {
+      const message = parseMessage(line);
+      if (message) client.receive(message);
+    });
     socket.on("error", (e) => client.shutDown(e));
     socket.on("close", () => client.shutDown(undefined));
     await client.execute("qmp_capabilities");
@@ -237,6 +252,16 @@ function lineReader(socket: Socket) {
       for (const line of queued.splice(0)) f(line);
     },
   };
+}
+
+/** One line of QMP; anything that is not a JSON object is dropped (QMP sends nothing else). */
+function parseMessage(line: string): Message | undefined {
+  try {
+    const v: unknown = JSON.parse(line);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Message) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {

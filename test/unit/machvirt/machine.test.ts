@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { baseDtbKey, dumpArgs } from "../../../src/machvirt/base-dtb.js";
+import { machineArgs, machineOptions } from "../../../src/machvirt/machine.js";
+
+const binary = {
+  path: "/usr/bin/qemu-system-aarch64",
+  source: "PATH" as const,
+  mtimeMs: 1,
+  size: 2,
+};
+
+describe("machineArgs", () => {
+  it("spells out every option, defaults included", () => {
+    expect(machineArgs(machineOptions())).toEqual([
+      "-machine",
+      "virt,gic-version=3,virtualization=off,iommu=none,highmem=on",
+      "-accel",
+      "tcg",
+      "-cpu",
+      "max",
+      "-smp",
+      "1",
+      "-m",
+      "512M",
+    ]);
+  });
+
+  it("writes the emulated host's L1 machine", () => {
+    const m = machineOptions({ virtualization: true, iommu: "smmuv3", smp: 2, memoryMiB: 1024 });
+    expect(machineArgs(m, "/tmp/l1.dtb").slice(0, 2)).toEqual([
+      "-machine",
+      "virt,gic-version=3,virtualization=on,iommu=smmuv3,highmem=on,dumpdtb=/tmp/l1.dtb",
+    ]);
+  });
+
+  it("rejects options QEMU would reject less clearly", () => {
+    expect(() => machineOptions({ smp: 0 })).toThrowError(/machine option smp must be 1…512/);
+    expect(() => machineOptions({ cpu: "max,pauth=off" })).toThrowError(/not a CPU model name/);
+    expect(() => machineArgs(machineOptions(), "/tmp/a,b.dtb")).toThrowError(/contains a comma/);
+  });
+});
+
+describe("base DTB cache key", () => {
+  const request = { binary, machine: machineOptions() };
+
+  it("is stable for the same binary and options", () => {
+    expect(baseDtbKey(request)).toBe(baseDtbKey({ ...request, machine: machineOptions() }));
+  });
+
+  it("changes with any option, extra argument or binary identity", () => {
+    const keys = [
+      baseDtbKey(request),
+      baseDtbKey({ ...request, machine: machineOptions({ gicVersion: 2 }) }),
+      baseDtbKey({ ...request, extraArgs: ["-device", "virtio-rng-device"] }),
+      baseDtbKey({ ...request, binary: { ...binary, mtimeMs: 3 } }),
+    ];
+    expect(new Set(keys).size).toBe(4);
+  });
+
+  it("dumps with the machine options, no default devices and no display", () => {
+    expect(dumpArgs(request, "/tmp/x.dtb")).toEqual([
+      ...machineArgs(request.machine, "/tmp/x.dtb"),
+      "-nodefaults",
+      "-display",
+      "none",
+    ]);
+  });
+});
