@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { describeEvent } from "../../../src/launch/events.js";
+
+describe("describeEvent", () => {
+  it("shows the planned addresses and SPIs in hex and decimal as the guest DT holds them", () => {
+    expect(
+      describeEvent({
+        event: "planned",
+        devices: [
+          {
+            host: "c000000.tpm_tis",
+            plugin: "tpm-tis",
+            qemuDevice: "vfio-platform",
+            regions: [{ index: 0, size: 0x5000, guestAddress: 0xc000000 }],
+            irqs: [{ index: 0, spi: 112, trigger: "level" }],
+          },
+        ],
+        warnings: [],
+        dtb: "/tmp/guest.dtb",
+      }),
+    ).toEqual([
+      "planned c000000.tpm_tis as vfio-platform (plugin tpm-tis)",
+      "  region 0: 0xc000000 size 0x5000",
+      "  IRQ 0: SPI 112 (level)",
+      "guest device tree: /tmp/guest.dtb",
+    ]);
+  });
+
+  it("prints the injection path per IRQ and the warning beside it", () => {
+    expect(
+      describeEvent({
+        event: "injection",
+        irqs: [
+          {
+            device: "c000000.tpm_tis",
+            index: 0,
+            path: "userspace",
+            userspaceInjections: 3,
+            eois: 3,
+          },
+        ],
+        warnings: ["c000000.tpm_tis IRQ 0: QEMU silently fell back"],
+      }),
+    ).toEqual([
+      "interrupt c000000.tpm_tis IRQ 0: userspace (3 injected by QEMU so far)",
+      "WARNING: c000000.tpm_tis IRQ 0: QEMU silently fell back",
+    ]);
+  });
+
+  it("passes guest console lines through untouched", () => {
+    expect(describeEvent({ event: "guest", line: "  PP-RANDOM 80 01" })).toEqual([
+      "  PP-RANDOM 80 01",
+    ]);
+  });
+});
