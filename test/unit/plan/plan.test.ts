@@ -1,0 +1,144 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRegistry } from "../../../src/boards/loader.js";
+import type { BoardRegistry } from "../../../src/boards/registry.js";
+import { parseConfig } from "../../../src/config/parse.js";
+import { compileDts, type Fdt, readDtb } from "../../../src/fdt/index.js";
+import { devicesFromDtb } from "../../../src/host/offline.js";
+import { buildPlan } from "../../../src/plan/build.js";
+
+const baseDts = readFileSync(new URL("fixtures/virt-gicv3-base.dts", import.meta.url), "utf8");
+
+/** A host with `count` identical devices, each with the given reg sizes and IRQ count. */
+function hostDts(count: number, sizes: number[], irqs: number): string {
+  const devices = Array.from({ length: count }, (_, i) => {
+    const address = 0x40000000 + i * 0x4000000;
+    const reg = sizes
+      .map((s, j) => `<0x${(address + j * 0x1000000).toString(16)} 0x${s.toString(16)}>`)
+      .join(", ");
+    const interrupts = Array.from({ length: irqs }, (_, j) => `<0 ${100 + i * irqs + j} 4>`).join(
+      ", ",
+    );
+    return `dev@${address.toString(16)} { compatible = "acme,dev"; reg = ${reg};${irqs ? ` interrupts = ${interrupts};` : ""} };`;
+  });
+  return `/dts-v1/; / { #address-cells = <1>; #size-cells = <1>; interrupt-parent = <&gic>;
+    gic: interrupt-controller@10000000 { compatible = "arm,gic-400"; #interrupt-cells = <3>; interrupt-controller; reg = <0x10000000 0x1000>; };
+    soc { compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>; ranges; ${devices.join("\n")} }; };`;
+}
+
+let registry: BoardRegistry;
+let base: Uint8Array;
+beforeAll(async () => {
+  registry = await loadRegistry();
+  base = await compileDts(baseDts);
+});
+
+function plan(host: Fdt, config: unknown) {
+  return buildPlan({
+    config: parseConfig(config),
+    hostDevices: devicesFromDtb(host),
+    hostTree: host,
+    baseDtb: base,
+    registry,
+    dtbFile: "/run/vm/guest.dtb",
+    qemuBinary: "/usr/bin/qemu-system-aarch64",
+  });
+}
+
+describe("buildPlan", () => {
+  it("gives QEMU the devices in config order, with -dtb, ids and the extra args last", async () => {
+    const host = readDtb(await compileDts(hostDts(2, [0x1000], 1)));
+    const { plan: p } = plan(host, {
+      machine: { accel: "tcg", memory: 512 },
+      kernel: "/boot/Image",
+      append: "console=ttyAMA0",
+      devices: [{ host: "44000000.dev" }, { host: "40000000.dev", managed: false }],
+      qemu: { extraArgs: ["-s"] },
+    });
+    expect(p.qemu.argv).toEqual([
+      "-machine",
+      "virt,gic-version=3,virtualization=off,iommu=none,highmem=on",
+      "-accel",
+      "tcg",
+      "-cpu",
+      "max",
+      "-smp",
+      "1",
+      "-m",
+      "512M",
+      "-nographic",
+      "-kernel",
+      "/boot/Image",
+      "-append",
+      "console=ttyAMA0",
+      "-dtb",
+      "/run/vm/guest.dtb",
+      "-device",
+      "vfio-platform,host=44000000.dev,id=platpass0",
+      "-device",
+      "vfio-platform,host=40000000.dev,id=platpass1",
+      "-s",
+    ]);
+    expect(
+      p.devices.map((d) => [d.host, d.managed, d.regions[0]?.guestAddress, d.irqs[0]?.spi]),
+    ).toEqual([
+      ["44000000.dev", true, 0xc000000, 112],
+      ["40000000.dev", false, 0xc001000, 113],
+    ]);
+    expect(
+      readDtb(Buffer.from(p.guest.dtb, "base64"))
+        .root.child("platform-bus@c000000")
+        ?.children.map((c) => c.name),
+    ).toEqual(["dev@0", "dev@1000"]);
+  });
+
+  it("is plain JSON data", async () => {
+    const host = readDtb(await compileDts(hostDts(1, [0x1000], 1)));
+    const { plan: p } = plan(host, { devices: [{ host: "40000000.dev" }] });
+    expect(JSON.parse(JSON.stringify(p))).toEqual(p);
+  });
+
+  it("refuses 65 IRQs as QEMU would: the 65th finds no free platform-bus line", async () => {
+    const host = readDtb(await compileDts(hostDts(5, [0x1000], 13)));
+    const devices = ["40000000", "44000000", "48000000", "4c000000", "50000000"].map((a) => ({
+      host: `${a}.dev`,
+    }));
+    expect(() => plan(host, { devices })).toThrow(
+      expect.objectContaining({
+        code: "PLATFORM_BUS_IRQ_FULL",
+        message: expect.stringContaining(
+          '50000000.dev: IRQ 12 does not fit: all 64 platform-bus lines are taken; QEMU would exit with "Platform Bus: Can not fit IRQ line"',
+        ),
+      }),
+    );
+  });
+
+  it("refuses regions that need more than the 32 MiB platform bus (16+4 MiB twice)", async () => {
+    const host = readDtb(await compileDts(hostDts(3, [0x1000000, 0x400000], 0)));
+    const devices = ["40000000", "44000000"].map((a) => ({ host: `${a}.dev` }));
+    expect(() => plan(host, { devices })).toThrow(
+      expect.objectContaining({
+        code: "PLATFORM_BUS_MMIO_FULL",
+        message: expect.stringContaining(
+          "44000000.dev: MMIO region 0 (0x1000000 bytes) does not fit in the 32 MiB platform bus",
+        ),
+      }),
+    );
+  });
+
+  it("refuses a base tree without QEMU's platform bus", async () => {
+    const host = readDtb(await compileDts(hostDts(1, [0x1000], 1)));
+    const noBus = await compileDts(baseDts.replace(/\tplatform-bus@c000000 \{[^}]*\};\n/, ""));
+    expect(() =>
+      buildPlan({
+        config: parseConfig({ devices: [{ host: "40000000.dev" }] }),
+        hostDevices: devicesFromDtb(host),
+        hostTree: host,
+        baseDtb: noBus,
+        registry,
+        dtbFile: "guest.dtb",
+        qemuBinary: "qemu-system-aarch64",
+      }),
+    ).toThrow(expect.objectContaining({ code: "GUEST_DT_NO_PLATFORM_BUS" }));
+  });
+});
