@@ -11,7 +11,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { asU32s, type Fdt, findCompatible, readDtb, str, walk } from "../../../src/fdt/index.js";
+import {
+  asU32s,
+  checkDtb,
+  type Fdt,
+  findCompatible,
+  readDtb,
+  str,
+  walk,
+  writeDtb,
+} from "../../../src/fdt/index.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { assembleGuestDtb, platformBusNode } from "../../../src/machvirt/guest-dt.js";
 import { PLATFORM_BUS_BASE, PLATFORM_BUS_SPI_BASE } from "../../../src/machvirt/layout.js";
@@ -139,5 +148,18 @@ describe.each(configs)("platform bus vs QEMU 7.2: $title", (config) => {
     }
     expect(a).toEqual(b);
     expect(findCompatible(qemuOwn, "tcg,tpm-tis-mmio").map((n) => n.path)).toEqual([node]);
+  });
+
+  it("assembles a DTB dtc has nothing to say about", async () => {
+    const { bytes } = await baseDtb({ binary: qemu, machine: config.machine }, { cacheDir });
+    const ours = assembleGuestDtb(readDtb(bytes), [
+      {
+        name: "tpm",
+        properties: { compatible: str("tcg,tpm-tis-mmio") },
+        regions: [region],
+        irqs: [{ line, trigger: "level" }],
+      },
+    ]);
+    expect(await checkDtb(writeDtb(ours))).toEqual([]);
   });
 });
