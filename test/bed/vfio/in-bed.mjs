@@ -41,11 +41,14 @@ const record = { steps: {}, errors: {} };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function step(name, fn) {
+  const started = Date.now();
   try {
     record.steps[name] = await fn();
   } catch (e) {
     record.errors[name] = { message: e.message, code: e.code };
   }
+  const outcome = name in record.errors ? `error ${record.errors[name].code ?? ""}` : "ok";
+  process.stderr.write(`vfio-bed: ${name} ${outcome} (${Date.now() - started} ms)\n`);
 }
 
 function run(cmd, args, options = {}) {
