@@ -1,0 +1,202 @@
+/**
+ * `platpass launch` inside the emulated ARM host, against the real kernel, vfio-platform and
+ * KVM. Each boot of the emulated host costs minutes, so one boot per GIC version runs many
+ * steps (test/bed/launch/scenario.sh) and the assertions read its output.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { runInBed } from "../../../src/bed/index.js";
+import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/launch/demo-guest.js";
+
+const SCENARIO = "test/bed/launch/scenario.sh";
+const TPM = "c000000.tpm_tis";
+const VIRTIO = "a000000.virtio_mmio";
+
+interface Step {
+  events: Record<string, unknown>[];
+  exit: number | undefined;
+  states: Record<string, Record<string, string>>;
+  restoreExit: number | undefined;
+  text: string;
+}
+
+function parseSteps(output: string): Record<string, Step> {
+  const steps: Record<string, Step> = {};
+  for (const chunk of output
+    .replace(/\r/g, "")
+    .split(/^@@step /m)
+    .slice(1)) {
+    const name = chunk.slice(0, chunk.indexOf("\n")).trim();
+    const lines = chunk.split("\n");
+    const states: Step["states"] = {};
+    for (const l of lines.filter((x) => x.startsWith("@@state "))) {
+      const [, key, ...pairs] = l.split(" ");
+      states[key!] = Object.fromEntries(pairs.map((p) => p.split("=") as [string, string]));
+    }
+    steps[name] = {
+      events: lines.filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l)),
+      exit: Number(/^@@exit \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
+      restoreExit: Number(/^@@restore \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
+      states,
+      text: chunk,
+    };
+  }
+  return steps;
+}
+
+const guestOutput = (s: Step) =>
+  s.events
+    .filter((e) => e.event === "guest")
+    .map((e) => e.line)
+    .join("\n");
+const lastInjection = (s: Step) =>
+  s.events.filter((e) => e.event === "injection").at(-1) as
+    | { irqs: { device: string; path: string; userspaceInjections: number }[]; warnings: string[] }
+    | undefined;
+
+/** The TPM as it must be whenever platpass is done: its host driver, no override, no leftovers. */
+const HOME = {
+  driver: "tpm_tis",
+  override: "(null)",
+  tpm0: "yes",
+  qemu: "0",
+  locks: "0",
+  journal: "0",
+};
+
+function configs(gic: 2 | 3) {
+  return {
+    CFG_tpm: JSON.stringify(demoGuestConfig({ gic, devices: [TPM], script: tpmGuestScript(5) })),
+    CFG_both: JSON.stringify(
+      demoGuestConfig({ gic, devices: [TPM, VIRTIO], script: tpmGuestScript(1) }),
+    ),
+    CFG_idle: JSON.stringify(demoGuestConfig({ gic, devices: [TPM], script: "sleep 600" })),
+  };
+}
+
+async function bed(gic: 2 | 3, steps: string[]): Promise<Record<string, Step>> {
+  const r = await runInBed({
+    command: ["sh", SCENARIO, ...steps],
+    gic,
+    env: configs(gic),
+    timeoutMs: 1_700_000,
+    progress: (l) => process.stderr.write(`${l}\n`),
+  });
+  process.stderr.write(r.output);
+  return parseSteps(r.output);
+}
+
+describe("platpass launch on the GICv2 emulated host", () => {
+  let steps: Record<string, Step>;
+  beforeAll(async () => {
+    steps = await bed(2, [
+      "launch:tpm:tpm",
+      "launch:both:both",
+      "qemu-kill:qemu-killed:idle:qemu-started",
+      "signal:sigint-starting:idle:INT:qemu-starting",
+      "signal:sigint-running:idle:INT:injection",
+      "signal:sigterm-running:idle:TERM:injection",
+      "platpass-kill:kill-detached:idle:detached",
+      "platpass-kill:kill-running:idle:injection",
+      "killpoint:killpoint-detached:idle:launch-detached",
+      "killpoint:killpoint-reattach:idle:launch-before-reattach",
+    ]);
+  }, 1_800_000);
+
+  it("assigns the TPM with no hand-written DT; L2 reads random bytes through TPM2 commands", () => {
+    const s = steps.tpm!;
+    expect(s.exit).toBe(0);
+    const tpm = readGuestTpm(guestOutput(s));
+    expect(tpm.randoms).toHaveLength(5);
+    for (const r of tpm.randoms)
+      expect(r).toMatch(/^80 01 00 00 00 14 00 00 00 00 00 08( [0-9a-f]{2}){8}$/);
+  });
+
+  it("reports irqfd with resample for the TPM's level IRQ, and no warning", () => {
+    const inj = lastInjection(steps.tpm!);
+    expect(inj?.irqs).toMatchObject([
+      { device: TPM, path: "irqfd+resample", userspaceInjections: 0 },
+    ]);
+    expect(inj?.warnings).toEqual([]);
+  });
+
+  it("keeps L2's tpm_tis in interrupt mode, its count rising with every command", () => {
+    const tpm = readGuestTpm(guestOutput(steps.tpm!));
+    expect(tpm.polling).toBe(false);
+    expect(tpm.irqsAfter! - tpm.irqsBefore!).toBeGreaterThanOrEqual(5);
+  });
+
+  it("verifies two devices against QEMU's mtree/qtree/QOM and plans the transport after the TPM", () => {
+    const s = steps.both!;
+    expect(s.exit).toBe(0);
+    expect(s.events.find((e) => e.event === "verified")).toMatchObject({
+      devices: 2,
+      regions: 2,
+      irqs: 2,
+    });
+    const planned = s.events.find((e) => e.event === "planned") as {
+      devices: { host: string; regions: { guestAddress: number }[]; irqs: { spi: number }[] }[];
+    };
+    expect(
+      planned.devices.map((d) => [d.host, d.regions[0]!.guestAddress, d.irqs[0]!.spi]),
+    ).toEqual([
+      [TPM, 0xc000000, 112],
+      [VIRTIO, 0xc005000, 113],
+    ]);
+    expect(readGuestTpm(guestOutput(s)).randoms).toHaveLength(1);
+  });
+
+  it("gives the TPM back to tpm_tis after every clean launch", () => {
+    expect(steps.tpm!.states.tpm).toEqual(HOME);
+    expect(steps.both!.states.both).toEqual(HOME);
+  });
+
+  it("reattaches after QEMU is SIGKILLed mid-boot, and says QEMU died", () => {
+    const s = steps["qemu-killed"]!;
+    expect(s.exit).toBe(6);
+    expect(s.text).toMatch(/QEMU_EXITED|killed by SIGKILL/);
+    expect(s.states["qemu-killed"]).toEqual(HOME);
+  });
+
+  it.each(["sigint-starting", "sigint-running", "sigterm-running"])(
+    "stops the guest and reattaches on %s",
+    (name) => {
+      const s = steps[name]!;
+      expect(s.events.some((e) => e.event === "stopping")).toBe(true);
+      expect(s.events.some((e) => e.event === "reattached")).toBe(true);
+      expect(s.exit).toBe(name.startsWith("sigterm") ? 143 : 130);
+      expect(s.states[name]).toEqual(HOME);
+    },
+  );
+
+  it.each(["kill-detached", "kill-running", "killpoint-detached", "killpoint-reattach"])(
+    "leaves no QEMU behind when platpass is SIGKILLed (%s), and restore gives the TPM back",
+    (name) => {
+      const s = steps[name]!;
+      expect(s.exit).toBe(137);
+      expect(s.states[`${name}-killed`]?.qemu).toBe("0");
+      expect(s.restoreExit).toBe(0);
+      expect(s.states[name]).toEqual(HOME);
+    },
+  );
+});
+
+describe("platpass launch on the GICv3 emulated host", () => {
+  let steps: Record<string, Step>;
+  beforeAll(async () => {
+    steps = await bed(3, ["launch:tpm:tpm"]);
+  }, 1_200_000);
+
+  it("warns that QEMU fell back to the user-space path, with its cost", () => {
+    const s = steps.tpm!;
+    expect(s.exit).toBe(0);
+    const inj = lastInjection(s);
+    expect(inj?.irqs).toMatchObject([{ device: TPM, path: "userspace" }]);
+    expect(inj?.warnings[0]).toMatch(/silently fell back to user-space injection/);
+    expect(inj?.warnings[0]).toMatch(/76 → 944 Mbit\/s/);
+  });
+
+  it("still gets TPM answers in L2 and gives the TPM back", () => {
+    expect(readGuestTpm(guestOutput(steps.tpm!)).randoms).toHaveLength(5);
+    expect(steps.tpm!.states.tpm).toEqual(HOME);
+  });
+});

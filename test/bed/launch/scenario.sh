@@ -1,0 +1,88 @@
+#!/bin/sh
+# Runs inside the emulated ARM host (L1) for test/bed/launch/launch.test.ts: launches and
+# fault injections, one step per argument. Every step prints "@@step NAME", the launch's
+# output (JSON events with --json), "@@exit NAME CODE" and one "@@state NAME ..." line with
+# the TPM's driver, its driver_override, /dev/tpm0, QEMU processes, locks and journal entries.
+# Configs come in the environment (CFG_<name>), written by the test.
+#
+#   launch:NAME:CFG               platpass launch, waited for
+#   qemu-kill:NAME:CFG:EVENT      SIGKILL to QEMU once EVENT was printed
+#   signal:NAME:CFG:SIG:EVENT     SIG to platpass once EVENT was printed
+#   platpass-kill:NAME:CFG:EVENT  SIGKILL to platpass once EVENT was printed, then platpass restore
+#   killpoint:NAME:CFG:POINT      platpass SIGKILLs itself at POINT, then platpass restore
+TPM=/sys/bus/platform/devices/c000000.tpm_tis
+STATE=${PLATPASS_STATE:-/var/lib/platpass}
+
+state() {
+  drv=$(readlink "$TPM/driver")
+  sleep 1
+  echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") tpm0=$([ -e /dev/tpm0 ] && echo yes || echo no) qemu=$(pgrep -c qemu-system) locks=$(ls "$STATE/locks" 2>/dev/null | wc -l) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l)"
+}
+
+config() {
+  eval "printf '%s' \"\$CFG_$1\"" > "/tmp/$1.json"
+  echo "/tmp/$1.json"
+}
+
+# Starts platpass launch in the background, output to /tmp/NAME.out; waits for EVENT.
+start() {
+  platpass launch --json --grace 5 "$(config "$2")" > "/tmp/$1.out" 2>&1 &
+  PID=$!
+  n=0
+  until grep -q "\"event\":\"$3\"" "/tmp/$1.out"; do
+    n=$((n + 1))
+    if [ $n -gt 600 ] || ! kill -0 $PID 2>/dev/null; then echo "@@note $1: no $3 event"; break; fi
+    sleep 0.5
+  done
+}
+
+finish() {
+  wait "$PID"
+  code=$?
+  cat "/tmp/$1.out"
+  echo "@@exit $1 $code"
+}
+
+restore() {
+  state "$1-killed"
+  platpass restore --json
+  echo "@@restore $1 $?"
+  state "$1"
+}
+
+for step in "$@"; do
+  IFS=: read -r kind name a b c <<EOF
+$step
+EOF
+  echo "@@step $name"
+  case $kind in
+    launch)
+      platpass launch --json "$(config "$a")" 2>&1
+      echo "@@exit $name $?"
+      state "$name"
+      ;;
+    qemu-kill)
+      start "$name" "$a" "$b"
+      pkill -KILL qemu-system
+      finish "$name"
+      state "$name"
+      ;;
+    signal)
+      start "$name" "$a" "$c"
+      kill -"$b" "$PID"
+      finish "$name"
+      state "$name"
+      ;;
+    platpass-kill)
+      start "$name" "$a" "$b"
+      kill -KILL "$PID"
+      finish "$name"
+      restore "$name"
+      ;;
+    killpoint)
+      PLATPASS_TEST_KILL_AT="$b" platpass launch --json "$(config "$a")" 2>&1
+      echo "@@exit $name $?"
+      restore "$name"
+      ;;
+  esac
+done
