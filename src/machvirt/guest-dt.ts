@@ -137,11 +137,6 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
       }
       labels.set(data.label, node);
     }
-    // Plugin properties first, in their order (reg and interrupts follow, as in QEMU's own
-    // nodes); values that reference phandles are filled in once every label has one.
-    for (const [prop, value] of Object.entries(data.properties ?? {})) {
-      node.setProperty(prop, value instanceof Uint8Array ? value : new Uint8Array(0));
-    }
     pending.push({ node, properties: data.properties ?? {} });
     for (const c of data.children ?? []) create(node, c, c.name);
     return node;
@@ -178,8 +173,7 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
   for (const node of labels.values()) node.setProperty("phandle", cells(allocatePhandle(fdt)));
   for (const { node, properties } of pending) {
     for (const [name, value] of Object.entries(properties)) {
-      if (!(value instanceof Uint8Array))
-        node.setProperty(name, encode(fdt, labels, value, node.path));
+      node.setProperty(name, encode(fdt, labels, value, node.path));
     }
   }
   checkPhandlesUnique(fdt);
@@ -240,9 +234,10 @@ function split(value: number, count: number, where: string): number[] {
 function encode(
   fdt: Fdt,
   labels: Map<string, FdtNode>,
-  value: { cells: (number | PhandleRef)[] },
+  value: GuestValue,
   where: string,
 ): Uint8Array {
+  if (value instanceof Uint8Array) return value;
   return cells(
     ...value.cells.map((c) => {
       if (typeof c === "number") return c;
