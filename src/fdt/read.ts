@@ -45,13 +45,18 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 class Reader {
   readonly dv: DataView;
+  /** The same bytes as a Buffer, whose latin1Slice makes a name string in one native call. */
+  readonly text: Buffer & { latin1Slice(start: number, end: number): string };
   readonly names = new Map<number, string>();
+  /** Property values are views into one private copy of the blob, made once its size is known. */
+  copy: Uint8Array = new Uint8Array(0);
 
   constructor(
     readonly buf: Uint8Array,
     readonly source: string | undefined,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as Reader["text"];
   }
 
   fail(code: ConstructorParameters<typeof FdtError>[0], message: string, offset: number): never {
@@ -157,14 +162,12 @@ class Reader {
     if (found < 0) this.fail(unterminated, "name has no terminating NUL", start);
     const nul = start + found;
     if (nul === start && !allowEmpty) this.fail("FDT_BAD_NAME", "empty name", start);
-    let s = "";
     for (let i = start; i < nul; i++) {
       const c = this.buf[i]!;
       if (!NAME_CHAR[c])
         this.fail("FDT_BAD_NAME", `name has invalid character 0x${c.toString(16)}`, i);
-      s += String.fromCharCode(c);
     }
-    return s;
+    return this.text.latin1Slice(start, nul);
   }
 
   propertyName(b: Blocks, nameoff: number, at: number): string {
@@ -225,9 +228,10 @@ class Reader {
             off,
           );
         }
-        if (node.hasProperty(name))
+        const value = new Uint8Array(this.copy.buffer, start, len);
+        if (!node.attachProperty(name, value)) {
           this.fail("FDT_DUPLICATE_NAME", `duplicate property "${name}"`, at);
-        node.attachProperty(name, this.buf.slice(start, start + len));
+        }
         off = align4(start + len);
       } else if (token === FDT_END_NODE) {
         if (!stack.pop()) this.fail("FDT_BAD_TOKEN", "FDT_END_NODE without an open node", at);
@@ -246,6 +250,7 @@ class Reader {
 export function readDtb(buf: Uint8Array, options: ReadOptions = {}): Fdt {
   const r = new Reader(buf, options.source);
   const blocks = r.header();
+  r.copy = buf.slice(0, blocks.totalsize);
   const reservations = r.reservations(blocks);
   const root = r.structure(blocks);
   return new Fdt(root, reservations, blocks.bootCpuid);

@@ -40,6 +40,11 @@ export class FdtNode {
     return [...this.#children.values()];
   }
 
+  /** The children in order, without copying them into an array. */
+  childNodes(): IterableIterator<FdtNode> {
+    return this.#children.values();
+  }
+
   /** The node name without its unit address. */
   get baseName(): string {
     const at = this.name.indexOf("@");
@@ -108,16 +113,21 @@ export class FdtNode {
     return this.#children.delete(name);
   }
 
-  /** For the reader: adds a child whose name the caller has already checked. */
+  /** For the reader: adds a child whose name (and uniqueness) the caller has already checked. */
   attachChild(name: string): FdtNode {
     const c = new FdtNode(name, this);
     this.#children.set(name, c);
     return c;
   }
 
-  /** For the reader: sets a property whose name the caller has already checked. */
-  attachProperty(name: string, value: Uint8Array): void {
+  /**
+   * For the reader: adds a property whose name the caller has already checked; false when
+   * the name is taken (the caller then rejects the whole tree).
+   */
+  attachProperty(name: string, value: Uint8Array): boolean {
+    const before = this.#properties.size;
     this.#properties.set(name, value);
+    return this.#properties.size !== before;
   }
 }
 
@@ -142,5 +152,25 @@ export function* walk(root: FdtNode): Generator<FdtNode> {
     yield n;
     const kids = n.children;
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+}
+
+/**
+ * Depth-first visit calling `enter` before a node's children and `leave` after them, with an
+ * explicit stack so depth cannot overflow the call stack.
+ */
+export function visit(root: FdtNode, enter: (n: FdtNode) => void, leave: (n: FdtNode) => void) {
+  enter(root);
+  const stack: [FdtNode, IterableIterator<FdtNode>][] = [[root, root.childNodes()]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const next = top[1].next();
+    if (next.done) {
+      stack.pop();
+      leave(top[0]);
+    } else {
+      enter(next.value);
+      stack.push([next.value, next.value.childNodes()]);
+    }
   }
 }

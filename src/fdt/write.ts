@@ -1,6 +1,7 @@
 /**
  * DTB writer: version 17 (last compatible 16), laid out as dtc lays it out — header,
  * memory reservation block, structure block, strings block — with no padding at the end.
+ * One pass measures (and builds the strings block), a second writes into one buffer.
  */
 import {
   FDT_BEGIN_NODE,
@@ -13,64 +14,77 @@ import {
   WRITE_LAST_COMP_VERSION,
   WRITE_VERSION,
 } from "./format.js";
-import type { Fdt, FdtNode } from "./tree.js";
+import { type Fdt, type FdtNode, visit } from "./tree.js";
 
 const encoder = new TextEncoder();
 const align4 = (n: number) => (n + 3) & ~3;
 
+/**
+ * Names are ASCII (setProperty, addChild and the reader check them), so they are written a
+ * char at a time, without the cost of a TextEncoder call each; a name that is not ASCII
+ * (a hand-made root) goes through the UTF-8 encoder.
+ */
+function nameBytes(name: string): Uint8Array | undefined {
+  for (let i = 0; i < name.length; i++) {
+    if (name.charCodeAt(i) > 0x7f) return encoder.encode(name);
+  }
+  return undefined;
+}
+
+function nameLength(name: string): number {
+  return nameBytes(name)?.length ?? name.length;
+}
+
+function putName(out: Uint8Array, at: number, name: string): number {
+  const encoded = nameBytes(name);
+  if (encoded) out.set(encoded, at);
+  else for (let i = 0; i < name.length; i++) out[at + i] = name.charCodeAt(i);
+  return encoded?.length ?? name.length;
+}
+
+/** TypedArray.set costs more than a loop for the few bytes most property values have. */
+function copyBytes(out: Uint8Array, at: number, value: Uint8Array): void {
+  if (value.length > 64) out.set(value, at);
+  else for (let i = 0; i < value.length; i++) out[at + i] = value[i]!;
+}
+
 /** Strings block with each name stored once, in first-use order. */
 class Strings {
   readonly offsets = new Map<string, number>();
-  readonly parts: Uint8Array[] = [];
   size = 0;
 
-  offset(name: string): number {
-    let off = this.offsets.get(name);
-    if (off === undefined) {
-      off = this.size;
-      const bytes = encoder.encode(`${name}\0`);
-      this.parts.push(bytes);
-      this.size += bytes.length;
-      this.offsets.set(name, off);
-    }
+  /** The name's offset, adding it if new. */
+  add(name: string): number {
+    const known = this.offsets.get(name);
+    if (known !== undefined) return known;
+    const off = this.size;
+    this.offsets.set(name, off);
+    this.size += nameLength(name) + 1;
     return off;
   }
-}
 
-type Item =
-  | { kind: "begin"; name: Uint8Array }
-  | { kind: "prop"; nameoff: number; value: Uint8Array }
-  | { kind: "end" };
-
-/** Flattens the tree into structure items (iteratively) and measures them. */
-function flatten(root: FdtNode, strings: Strings): { items: Item[]; size: number } {
-  const items: Item[] = [];
-  let size = 4; // FDT_END
-  const stack: (FdtNode | "end")[] = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n === "end") {
-      items.push({ kind: "end" });
-      size += 4;
-      continue;
-    }
-    const name = encoder.encode(n.name);
-    items.push({ kind: "begin", name });
-    size += 4 + align4(name.length + 1);
-    for (const [pname, value] of n.properties) {
-      items.push({ kind: "prop", nameoff: strings.offset(pname), value });
-      size += 12 + align4(value.length);
-    }
-    stack.push("end");
-    const kids = n.children;
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  writeTo(out: Uint8Array, at: number): void {
+    for (const [name, off] of this.offsets) putName(out, at + off, name);
   }
-  return { items, size };
 }
 
 export function writeDtb(fdt: Fdt): Uint8Array {
   const strings = new Strings();
-  const { items, size: structSize } = flatten(fdt.root, strings);
+  // Each property's name offset, in the order the write pass meets the properties.
+  const nameoffs: number[] = [];
+  let structSize = 4; // FDT_END
+  visit(
+    fdt.root,
+    (n: FdtNode) => {
+      structSize += 4 + align4(nameLength(n.name) + 1) + 4; // BEGIN_NODE, name, END_NODE
+      // forEach, not for-of: no [name, value] pair allocated per property.
+      n.properties.forEach((value, name) => {
+        nameoffs.push(strings.add(name));
+        structSize += 12 + align4(value.length);
+      });
+    },
+    () => {},
+  );
   const rsvOff = HEADER_SIZE_V17;
   const structOff = rsvOff + 16 * (fdt.reservations.length + 1);
   const stringsOff = structOff + structSize;
@@ -96,29 +110,28 @@ export function writeDtb(fdt: Fdt): Uint8Array {
     off += 16;
   }
   off += 16; // the (0, 0) terminator: already zero
+  let k = 0;
 
-  for (const it of items) {
-    if (it.kind === "begin") {
+  visit(
+    fdt.root,
+    (n: FdtNode) => {
       dv.setUint32(off, FDT_BEGIN_NODE);
-      out.set(it.name, off + 4);
-      off += 4 + align4(it.name.length + 1);
-    } else if (it.kind === "prop") {
-      dv.setUint32(off, FDT_PROP);
-      dv.setUint32(off + 4, it.value.length);
-      dv.setUint32(off + 8, it.nameoff);
-      out.set(it.value, off + 12);
-      off += 12 + align4(it.value.length);
-    } else {
+      off += 4 + align4(putName(out, off + 4, n.name) + 1);
+      n.properties.forEach((value) => {
+        dv.setUint32(off, FDT_PROP);
+        dv.setUint32(off + 4, value.length);
+        dv.setUint32(off + 8, nameoffs[k++]!);
+        copyBytes(out, off + 12, value);
+        off += 12 + align4(value.length);
+      });
+    },
+    () => {
       dv.setUint32(off, FDT_END_NODE);
       off += 4;
-    }
-  }
+    },
+  );
   dv.setUint32(off, FDT_END);
 
-  off = stringsOff;
-  for (const part of strings.parts) {
-    out.set(part, off);
-    off += part.length;
-  }
+  strings.writeTo(out, stringsOff);
   return out;
 }
