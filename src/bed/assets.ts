@@ -1,7 +1,8 @@
 /**
  * `buildBed()`: every asset of the emulated ARM host, each a cached, resumable step under
- * cacheRoot()/bed/<version-key>. The key names the kernel ABI and the recipe revision, so
- * a newer Debian kernel or a changed recipe builds beside the old assets instead of over them.
+ * cacheRoot()/bed/<version-key>. The key names the kernel ABI and the layout revision, and
+ * every step's directory carries a digest of its recipe, so a newer Debian kernel or a
+ * changed recipe builds beside the old assets instead of over them.
  */
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { initramfsFor } from "./initramfs.js";
 import { bedKernel } from "./kernel.js";
 import { BUILT_MODULES, buildModules } from "./modules.js";
 import { type BedNode, bedNode } from "./node.js";
-import { cachedStep, type Progress } from "./step.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 import { bedUserland, L2_MOUNT, USERLAND_SUITE } from "./userland.js";
 
 /** Bumped whenever a step's recipe changes what it produces. */
@@ -46,13 +47,13 @@ export async function buildBed(opts: { progress?: Progress } = {}): Promise<BedA
   const abi = await newestArm64KernelAbi();
   const key = bedKey(abi);
   const dir = join(cacheRoot(), "bed", key);
-  const modulesDir = await buildModules(join(dir, "modules"), abi, progress);
+  const modulesDir = await buildModules(dir, abi, progress);
   const kernel = await bedKernel(dir, abi, modulesDir, progress);
   const initramfs = await initramfsFor(dir, kernel, progress);
   const node = await bedNode(dir, progress);
   const userland = await bedUserland(dir, node, progress);
   const l2Dir = await cachedStep(
-    join(dir, "l2"),
+    join(dir, `l2-${recipeDigest(kernel.vmlinuz, initramfs.l2)}`),
     "collecting the nested guest's kernel and initramfs",
     progress,
     async (tmp) => {

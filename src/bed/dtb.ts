@@ -14,7 +14,7 @@ import type { Fdt, FdtNode } from "../fdt/tree.js";
 import { asString, asU32, asU32s, cells } from "../fdt/values.js";
 import { writeDtb } from "../fdt/write.js";
 import { type MachineShape, machineArgs, shapeKey } from "./machine.js";
-import { cachedStep, type Progress } from "./step.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 import { startSwtpm } from "./swtpm.js";
 
 export const FIXUPS_DIR = fileURLToPath(new URL("../../dts/", import.meta.url));
@@ -29,13 +29,16 @@ export async function l1Dtb(
   shape: MachineShape,
   progress: Progress,
 ): Promise<string> {
+  const files = await fixupFiles();
+  const sources = await Promise.all(files.map((f) => readFile(f, "utf8")));
+  const recipe = recipeDigest(sources, machineArgs(shape), applyFixups.toString());
   const dir = await cachedStep(
-    join(cacheDir, `dtb-${shapeKey(shape)}`),
+    join(cacheDir, `dtb-${shapeKey(shape)}-${recipe}`),
     `dumping and fixing up the L1 device tree (${shapeKey(shape)})`,
     progress,
     async (tmp) => {
       const dumped = join(tmp, "qemu.dtb");
-      const tpm = await startSwtpm(tmp);
+      const tpm = await startSwtpm();
       try {
         const [m, machine, ...rest] = machineArgs(shape);
         const r = await execa(
@@ -52,9 +55,8 @@ export async function l1Dtb(
         await tpm.stop();
       }
       const fdt = readDtb(await readFile(dumped));
-      for (const file of await fixupFiles()) applyFixups(fdt, await compileFixups(file), file);
+      for (const file of files) applyFixups(fdt, await compileFixups(file), file);
       await writeFile(join(tmp, "l1.dtb"), writeDtb(fdt));
-      await execa("rm", ["-rf", join(tmp, "swtpm")]);
     },
   );
   return join(dir, "l1.dtb");

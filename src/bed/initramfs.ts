@@ -9,7 +9,7 @@ import { debianPackage } from "./debian.js";
 import { type BedKernel, copyModules, moduleClosure } from "./kernel.js";
 import { L1_INIT } from "./l1-init.js";
 import { L2_INIT } from "./l2-init.js";
-import { cachedStep, type Progress } from "./step.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 /** What L1's init needs before the full module tree is mounted over 9p. */
 const L1_EARLY_MODULES = ["virtio_mmio", "9pnet_virtio", "9p"];
@@ -21,7 +21,10 @@ export async function initramfsFor(
   progress: Progress,
 ): Promise<{ l1: string; l2: string }> {
   const dir = await cachedStep(
-    join(cacheDir, "initramfs"),
+    join(
+      cacheDir,
+      `initramfs-${recipeDigest(kernel.modulesRoot, L1_INIT, L2_INIT, L1_EARLY_MODULES, L2_MODULES, pack.toString())}`,
+    ),
     "packing the L1 and L2 initramfs images",
     progress,
     async (tmp) => {

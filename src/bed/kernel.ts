@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
 import { debianPackage } from "./debian.js";
-import { cachedStep, type Progress } from "./step.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export interface BedKernel {
   abi: string;
@@ -28,7 +28,7 @@ export async function bedKernel(
 ): Promise<BedKernel> {
   const image = await debianPackage(`linux-image-${abi}`, "arm64", progress);
   const modulesRoot = await cachedStep(
-    join(cacheDir, "kernel-modules"),
+    join(cacheDir, `kernel-modules-${recipeDigest(image.version, builtModules)}`),
     "assembling the kernel module tree (depmod)",
     progress,
     async (tmp) => {

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
 import { debianPackage } from "./debian.js";
-import { applyPatches } from "./patches.js";
-import { cachedStep, type Progress } from "./step.js";
+import { applyPatches, SOURCE_PATCHES } from "./patches.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export const BUILT_MODULES = [
   "vfio",
@@ -42,10 +42,16 @@ ccflags-y += -DCONFIG_TCG_TIS_MODULE=1 -DCONFIG_TCG_TIS_CORE_MODULE=1
 obj-m += tpm_tis_core.o tpm_tis.o
 `;
 
-/** Builds the modules into `dir` (flat, one .ko per module, debug info stripped). */
-export async function buildModules(dir: string, abi: string, progress: Progress): Promise<string> {
+export const MODULES_RECIPE = recipeDigest(SOURCE_PATCHES, VFIO_KBUILD, TPM_KBUILD, BUILT_MODULES);
+
+/** Builds the modules (flat, one .ko per module, debug info stripped); returns their directory. */
+export async function buildModules(
+  cacheDir: string,
+  abi: string,
+  progress: Progress,
+): Promise<string> {
   return cachedStep(
-    dir,
+    join(cacheDir, `modules-${MODULES_RECIPE}`),
     "cross-building vfio-platform and tpm_tis modules",
     progress,
     async (tmp) => {

@@ -174,7 +174,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     const jobDir = join(tmp, "job");
     await mkdir(jobDir);
     await writeJob(jobDir, mode, opts.command, opts.env);
-    tpm = await startSwtpm(tmp);
+    tpm = await startSwtpm();
     const bootStarted = Date.now();
     progress(
       `bed: booting L1 (${shape.gic === 3 ? "GICv3" : "GICv2"}, ${shape.smp} CPUs, ${shape.memMiB} MiB)`,

@@ -4,6 +4,7 @@
  * A present final directory is the stamp: the step never runs twice, and an interrupted
  * step leaves only a temporary directory that the next run removes.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -54,4 +55,12 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A short digest of everything that decides what a step produces (its recipe), used in
+ * the step's directory name: a changed recipe builds beside the old result, never over it.
+ */
+export function recipeDigest(...parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 10);
 }

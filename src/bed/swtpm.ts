@@ -1,9 +1,11 @@
 /**
  * One software TPM (swtpm) per boot, run as our own child (not daemonized) so it can
- * always be killed: its state and control socket live in a directory the caller removes.
+ * always be killed, with its state and control socket in a fresh directory under the
+ * system temporary directory (a socket path must stay under 108 bytes), removed on stop.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
@@ -16,9 +18,8 @@ export interface Swtpm {
   stop(): Promise<void>;
 }
 
-export async function startSwtpm(dir: string): Promise<Swtpm> {
-  const state = join(dir, "swtpm");
-  await mkdir(state, { recursive: true });
+export async function startSwtpm(): Promise<Swtpm> {
+  const state = await mkdtemp(join(tmpdir(), "platpass-swtpm-"));
   const socket = join(state, "swtpm.sock");
   const child: ResultPromise = execa(
     "swtpm",
@@ -28,6 +29,7 @@ export async function startSwtpm(dir: string): Promise<Swtpm> {
   const stop = async () => {
     if (child.exitCode === null) child.kill("SIGKILL");
     await child;
+    await rm(state, { recursive: true, force: true });
   };
   for (let i = 0; i < 100 && !existsSync(socket); i++) {
     if (child.exitCode !== null) break;

@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
 import type { BedNode } from "./node.js";
 import { requireOnline } from "./offline.js";
-import { cachedStep, type Progress } from "./step.js";
+import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export const USERLAND_SUITE = "bookworm";
 export const USERLAND_PACKAGES = ["qemu-system-arm", "kmod", "procps", "device-tree-compiler"];
@@ -45,7 +45,10 @@ export async function bedUserland(
   progress: Progress,
 ): Promise<string> {
   return cachedStep(
-    join(cacheDir, "userland"),
+    join(
+      cacheDir,
+      `userland-${recipeDigest(USERLAND_SUITE, USERLAND_PACKAGES, ALTERNATIVES, node.version, finishUserland.toString())}`,
+    ),
     `building the L1 userland (debootstrap ${USERLAND_SUITE} arm64, dpkg -x)`,
     progress,
     async (root) => {
