@@ -213,11 +213,25 @@ function buildDevice(
   };
 }
 
+/**
+ * The base tree parsed once per buffer: a cached dump is planned onto many times, and the
+ * planner only reads it (assembleGuestDtb writes into a copy).
+ */
+const parsedBases = new WeakMap<Uint8Array, Fdt>();
+function parsedBase(bytes: Uint8Array): Fdt {
+  let fdt = parsedBases.get(bytes);
+  if (!fdt) {
+    fdt = readDtb(bytes);
+    parsedBases.set(bytes, fdt);
+  }
+  return fdt;
+}
+
 /** The plan for `input`; throws the first problem found, as a typed error. */
 export function buildPlan(input: PlanInput): PlanResult {
   const hostTree = hostTreeOf(input.hostTree);
   const steps = decide(input, hostTree);
-  const base = readDtb(input.baseDtb);
+  const base = parsedBase(input.baseDtb);
   const busPath = platformBusNode(base).path;
   const nodes = new GuestNodes(base);
   const devices = steps.map((step, i) => buildDevice(step, i, nodes, hostTree, busPath));
