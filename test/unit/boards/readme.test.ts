@@ -1,0 +1,68 @@
+/**
+ * The README's plugin guide, run: its example plugin, board DTS and config are taken from
+ * the README's code blocks, planned, and must give the guest nodes the README shows.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadRegistry } from "../../../src/boards/loader.js";
+import { readConfig } from "../../../src/config/load.js";
+import { parseConfig } from "../../../src/config/parse.js";
+import { compileDts, readDtb } from "../../../src/fdt/index.js";
+import { devicesFromDtb } from "../../../src/host/offline.js";
+import { buildPlan } from "../../../src/plan/build.js";
+import { guestFragment } from "./fragment.js";
+
+const repo = fileURLToPath(new URL("../../../", import.meta.url));
+const readme = readFileSync(join(repo, "README.md"), "utf8");
+const baseDts = readFileSync(
+  new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url),
+  "utf8",
+);
+
+/** The body of the README code block whose info string is "<lang> <name>". */
+function block(lang: string, name: string): string {
+  const start = readme.indexOf(`\`\`\`${lang} ${name}\n`);
+  if (start < 0) throw new Error(`README has no \`\`\`${lang} ${name} block`);
+  const body = start + `\`\`\`${lang} ${name}\n`.length;
+  return readme.slice(body, readme.indexOf("```", body));
+}
+
+describe("README", () => {
+  it("the complete config example is valid", () => {
+    expect(
+      parseConfig(JSON.parse('{ "devices": [{ "host": "e0700000.xgmac" }] }')).devices,
+    ).toHaveLength(1);
+    expect(readme).toContain('{ "devices": [{ "host": "e0700000.xgmac" }] }');
+  });
+
+  it("the plugin guide's example plugin plans the guest nodes the README shows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "platpass-readme-"));
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(join(repo, "node_modules", "zod"), join(dir, "node_modules", "zod"));
+    writeFileSync(join(dir, "acme-uart.mjs"), block("js", "acme-uart.mjs"));
+    writeFileSync(join(dir, "vm.json"), block("json", "vm.json"));
+    const config = await readConfig(join(dir, "vm.json"));
+    const host = readDtb(await compileDts(block("dts", "acme-board.dts")));
+    const { plan, guest } = buildPlan({
+      config,
+      hostDevices: devicesFromDtb(host),
+      hostTree: host,
+      baseDtb: await compileDts(baseDts),
+      registry: await loadRegistry(config.plugins, dirname(join(dir, "vm.json"))),
+      dtbFile: "guest.dtb",
+      qemuBinary: "qemu-system-aarch64",
+    });
+    expect(plan.devices[0]).toMatchObject({ plugin: "acme-uart", qemuDevice: "vfio-platform" });
+    expect(
+      guestFragment(
+        guest,
+        plan.devices[0]?.guestNodes
+          .filter((p) => p.split("/").length === 2)
+          .concat(plan.guest.platformBus) ?? [],
+      ),
+    ).toContain(block("dts", "guest-nodes"));
+  });
+});
