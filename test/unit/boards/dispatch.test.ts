@@ -96,7 +96,7 @@ describe("plugin selection and preconditions", () => {
       expect.objectContaining({
         code: "BOARD_PRECONDITION",
         message: expect.stringMatching(
-          /needs exactly 5 MMIO regions, the device has 4[^]*PTP clock \/smb\/clk250mhz_1 must be a fixed-clock/,
+          /needs exactly 5 MMIO regions, the device has 4[\s\S]*PTP clock \/smb\/clk250mhz_1 must be a fixed-clock/,
         ),
       }),
     );
@@ -128,7 +128,7 @@ describe("plugin selection and preconditions", () => {
     ).toThrow(
       expect.objectContaining({
         code: "BOARD_OPTIONS",
-        message: expect.stringMatching(/\$\.devices\[0\]\.options\.keep[^]*colour/),
+        message: expect.stringMatching(/\$\.devices\[0\]\.options\.keep[\s\S]*colour/),
       }),
     );
     expect(() => plan(host, [{ host: "e0700000.xgmac" }])).toThrow(
