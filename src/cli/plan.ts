@@ -32,7 +32,7 @@ export function formatPlan(plan: Plan): string {
         `${q.trigger}${q.resample ? " +resample" : ""}`,
       ]),
     ];
-    lines.forEach((line, i) => rows.push([...(i === 0 ? first : blank), ...line]));
+    for (const [i, line] of lines.entries()) rows.push([...(i === 0 ? first : blank), ...line]);
     if (lines.length === 0) rows.push(first);
   }
   const out = table(rows);
