@@ -154,19 +154,21 @@ class Reader {
     unterminated: "FDT_NAME_UNTERMINATED" | "FDT_STRING_UNTERMINATED",
     allowEmpty: boolean,
   ): string {
-    const window = this.buf.subarray(start, Math.min(end, start + MAX_NAME_LENGTH + 1));
-    const found = window.indexOf(0);
-    if (found < 0 && window.length > MAX_NAME_LENGTH) {
+    const buf = this.buf;
+    const limit = Math.min(end, start + MAX_NAME_LENGTH + 1);
+    let nul = start;
+    for (; nul < limit; nul++) {
+      const c = buf[nul]!;
+      if (c === 0) break;
+      if (!NAME_CHAR[c]) {
+        this.fail("FDT_BAD_NAME", `name has invalid character 0x${c.toString(16)}`, nul);
+      }
+    }
+    if (nul - start > MAX_NAME_LENGTH) {
       this.fail("FDT_BAD_NAME", `name longer than ${MAX_NAME_LENGTH} bytes`, start);
     }
-    if (found < 0) this.fail(unterminated, "name has no terminating NUL", start);
-    const nul = start + found;
+    if (nul === limit) this.fail(unterminated, "name has no terminating NUL", start);
     if (nul === start && !allowEmpty) this.fail("FDT_BAD_NAME", "empty name", start);
-    for (let i = start; i < nul; i++) {
-      const c = this.buf[i]!;
-      if (!NAME_CHAR[c])
-        this.fail("FDT_BAD_NAME", `name has invalid character 0x${c.toString(16)}`, i);
-    }
     return this.text.latin1Slice(start, nul);
   }
 

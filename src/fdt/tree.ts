@@ -10,6 +10,8 @@ export interface Reservation {
   size: bigint;
 }
 
+const NO_CHILDREN: ReadonlyMap<string, FdtNode> = new Map();
+
 /**
  * One node: ordered properties (name → raw big-endian bytes) and ordered children.
  * Names are checked when written through the public methods; the reader, which accepts what
@@ -20,7 +22,8 @@ export class FdtNode {
   readonly name: string;
   #parent: FdtNode | undefined;
   readonly #properties = new Map<string, Uint8Array>();
-  readonly #children = new Map<string, FdtNode>();
+  /** Made on the first child: most nodes are leaves, and a Map per leaf is most of a read. */
+  #children: Map<string, FdtNode> | undefined;
 
   constructor(name: string, parent?: FdtNode) {
     this.name = name;
@@ -37,12 +40,12 @@ export class FdtNode {
   }
 
   get children(): FdtNode[] {
-    return [...this.#children.values()];
+    return this.#children ? [...this.#children.values()] : [];
   }
 
   /** The children in order, without copying them into an array. */
   childNodes(): IterableIterator<FdtNode> {
-    return this.#children.values();
+    return (this.#children ?? NO_CHILDREN).values();
   }
 
   /** The node name without its unit address. */
@@ -64,7 +67,7 @@ export class FdtNode {
   }
 
   child(name: string): FdtNode | undefined {
-    return this.#children.get(name);
+    return this.#children?.get(name);
   }
 
   property(name: string): Uint8Array | undefined {
@@ -98,7 +101,7 @@ export class FdtNode {
         hint: "Node names are name[@unit-address] using letters, digits and , . _ + -",
       });
     }
-    if (this.#children.has(name)) {
+    if (this.#children?.has(name)) {
       throw new FdtError("FDT_DUPLICATE_NAME", `node "${name}" already exists`, {
         where: this.path,
       });
@@ -107,15 +110,16 @@ export class FdtNode {
   }
 
   removeChild(name: string): boolean {
-    const c = this.#children.get(name);
+    const c = this.#children?.get(name);
     if (!c) return false;
     c.#parent = undefined;
-    return this.#children.delete(name);
+    return this.#children!.delete(name);
   }
 
   /** For the reader: adds a child whose name (and uniqueness) the caller has already checked. */
   attachChild(name: string): FdtNode {
     const c = new FdtNode(name, this);
+    this.#children ??= new Map();
     this.#children.set(name, c);
     return c;
   }

@@ -44,7 +44,7 @@ function putName(out: Uint8Array, at: number, name: string): number {
 
 /** TypedArray.set costs more than a loop for the few bytes most property values have. */
 function copyBytes(out: Uint8Array, at: number, value: Uint8Array): void {
-  if (value.length > 64) out.set(value, at);
+  if (value.length > 8) out.set(value, at);
   else for (let i = 0; i < value.length; i++) out[at + i] = value[i]!;
 }
 
