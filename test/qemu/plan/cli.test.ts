@@ -105,6 +105,21 @@ describe("platpass plan / dtb", () => {
     ).toHaveLength(1);
   });
 
+  it("list --json names the plugin each device would get", async () => {
+    const r = await execa("node", [bin, "list", "--host-dtb", seattle, "--json"]);
+    const { plugins } = JSON.parse(r.stdout) as {
+      plugins: { device: string; plugin: string | null; problems: string[] }[];
+    };
+    expect(plugins.find((p) => p.device === "e0700000.xgmac")).toMatchObject({
+      plugin: "amd-xgbe",
+      problems: [],
+    });
+    expect(plugins.find((p) => p.device === "e1010000.serial")).toMatchObject({
+      plugin: null,
+      problems: ["AMBA (PrimeCell) device: QEMU has no device to assign it with"],
+    });
+  });
+
   it("a malformed config fails with the input exit code and every problem's path", async () => {
     const file = config("bad.json", { devices: [{ hots: "x" }], machine: { smp: 0 } });
     const r = await execa("node", [bin, "plan", file, "--host-dtb", seattle], { reject: false });
