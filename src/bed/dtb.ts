@@ -8,11 +8,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { EnvironmentError, QemuError } from "../errors.js";
-import { decodeReg, ensurePhandle, findCompatible } from "../fdt/lookup.js";
-import { readDtb } from "../fdt/read.js";
-import type { Fdt, FdtNode } from "../fdt/tree.js";
-import { asString, asU32, asU32s, cells } from "../fdt/values.js";
-import { writeDtb } from "../fdt/write.js";
+import {
+  asString,
+  asU32,
+  asU32s,
+  cells,
+  decodeReg,
+  ensurePhandle,
+  type Fdt,
+  type FdtNode,
+  findCompatible,
+  readDtb,
+  writeDtb,
+} from "../fdt/index.js";
 import { type MachineShape, machineArgs, shapeKey } from "./machine.js";
 import { cachedStep, type Progress, recipeDigest } from "./step.js";
 import { startSwtpm } from "./swtpm.js";

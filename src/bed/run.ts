@@ -182,6 +182,8 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     qemu = execa("qemu-system-aarch64", qemuArgs(assets, shape, dtb, jobDir, tpm), {
       reject: false,
       stdin: mode === "shell" ? "inherit" : "ignore",
+      // A terminal's Ctrl-C reaches only us in run mode; we stop QEMU and swtpm in order.
+      detached: mode === "run",
       stdout: "pipe",
       stderr: "pipe",
       buffer: false,

@@ -24,7 +24,7 @@ export async function startSwtpm(): Promise<Swtpm> {
   const child: ResultPromise = execa(
     "swtpm",
     ["socket", "--tpm2", "--tpmstate", `dir=${state}`, "--ctrl", `type=unixio,path=${socket}`],
-    { reject: false, all: true, stdin: "ignore" },
+    { reject: false, all: true, stdin: "ignore", detached: true },
   );
   const stop = async () => {
     if (child.exitCode === null) child.kill("SIGKILL");
