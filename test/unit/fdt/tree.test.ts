@@ -78,3 +78,16 @@ describe("FdtNode", () => {
     expect([...walk(root)].map((n) => n.path)).toEqual(["/", "/a", "/a/a1", "/b"]);
   });
 });
+
+describe("trees deeper than the call stack", () => {
+  it("write and walk without recursion; the reader refuses them as FDT_TOO_DEEP", () => {
+    const root = new FdtNode("");
+    let n = root;
+    for (let i = 0; i < 20_000; i++) n = n.addChild("d");
+    const fdt = new Fdt(root);
+    const blob = writeDtb(fdt);
+    expect([...walk(root)].length).toBe(20_001);
+    expect(n.path.length).toBe(40_000);
+    expect(() => readDtb(blob)).toThrow(expect.objectContaining({ code: "FDT_TOO_DEEP" }));
+  });
+});
