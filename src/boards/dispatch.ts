@@ -61,7 +61,7 @@ export interface Selection {
 /**
  * The highest-scoring plugin that matches and does not decline; ties go to the plugin
  * added first. A plugin named in the config is used without matching (as QEMU's bindings by
- * device type are), its preconditions still apply.
+ * device type are); its `declines` and preconditions still apply.
  */
 export function selectPlugin(
   registry: BoardRegistry,
@@ -69,7 +69,20 @@ export function selectPlugin(
   named?: BoardPlugin,
 ): Selection {
   refuseAmba(host);
-  if (named) return { plugin: named, score: undefined };
+  if (named) {
+    const reason = named.match.declines?.(host);
+    if (reason !== undefined) {
+      throw new InputError(
+        "BOARD_PLUGIN_DECLINES",
+        `plugin '${named.name}' refuses ${host.name}: ${reason}`,
+        {
+          where: host.name,
+          hint: 'Remove "plugin" from this device to let platpass pick one, or assign another device.',
+        },
+      );
+    }
+    return { plugin: named, score: undefined };
+  }
   let best: Selection | undefined;
   for (const { plugin } of registry.plugins) {
     const score = matchScore(plugin, host);

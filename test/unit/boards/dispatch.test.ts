@@ -121,6 +121,16 @@ describe("plugin selection and preconditions", () => {
     });
   });
 
+  it("keeps a named plugin's refusal: generic will not take a device without MMIO", async () => {
+    const host = await hostOf(fixture("generic.host.dts"));
+    expect(() => plan(host, [{ host: "oscillator", plugin: "generic" }])).toThrow(
+      expect.objectContaining({
+        code: "BOARD_PLUGIN_DECLINES",
+        message: "plugin 'generic' refuses oscillator: the device has no MMIO region to assign",
+      }),
+    );
+  });
+
   it("checks plugin options against the plugin's schema, every problem listed", async () => {
     const host = await hostOf(fixture("generic.host.dts"));
     expect(() =>
