@@ -2,15 +2,18 @@
 /**
  * Any platform device QEMU's vfio-platform can carry. The guest node is the host node with
  * `reg` and `interrupts` rewritten (by platpass) to where QEMU puts the device, and without
- * everything that
- * points at other host nodes (phandles mean nothing in the guest): `clocks` become guest
- * copies when every clock is a fixed-clock, and are dropped otherwise; pin control, resets,
+ * everything that points at other host nodes (phandles mean nothing in the guest): `clocks`
+ * become guest copies when every clock is a fixed-clock, and are dropped otherwise; pin control, resets,
  * power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies and the like are dropped. Every
  * property and child node that does not reach the guest is listed as a warning in the plan.
  */
 import { z } from "zod";
 
-/** Properties that hold host phandles, with the name lists that only make sense beside them. */
+/**
+ * Properties that hold host phandles (or only make sense beside one that does), with the reason
+ * the plan gives for dropping each. `clocks` and `clock-names` are handled apart: fixed clocks
+ * are replaced, not dropped.
+ */
 const REFERENCES = {
   "interrupts-extended": "its interrupts are rewritten onto the guest's GIC",
   "interrupt-parent": "the guest node inherits the platform bus's GIC",
