@@ -4,6 +4,7 @@
  * structure walk always advances, so hostile input costs at most O(input) time and memory.
  * The only thing thrown is FdtError.
  */
+import { Buffer } from "node:buffer";
 import { FdtError } from "./errors.js";
 import {
   FDT_BEGIN_NODE,
@@ -45,8 +46,8 @@ const align4 = (n: number) => (n + 3) & ~3;
 
 class Reader {
   readonly dv: DataView;
-  /** The same bytes as a Buffer, whose latin1Slice makes a name string in one native call. */
-  readonly text: Buffer & { latin1Slice(start: number, end: number): string };
+  /** The same bytes as a Buffer, which makes a name string in one native call. */
+  readonly text: Buffer;
   readonly names = new Map<number, string>();
   /** Property values are views into one private copy of the blob, made once its size is known. */
   copy: Uint8Array = new Uint8Array(0);
@@ -56,7 +57,7 @@ class Reader {
     readonly source: string | undefined,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as Reader["text"];
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   fail(code: ConstructorParameters<typeof FdtError>[0], message: string, offset: number): never {
@@ -169,7 +170,7 @@ class Reader {
     }
     if (nul === limit) this.fail(unterminated, "name has no terminating NUL", start);
     if (nul === start && !allowEmpty) this.fail("FDT_BAD_NAME", "empty name", start);
-    return this.text.latin1Slice(start, nul);
+    return this.text.toString("latin1", start, nul);
   }
 
   propertyName(b: Blocks, nameoff: number, at: number): string {
