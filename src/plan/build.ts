@@ -4,7 +4,7 @@
  *
  * Per device, in config order (= `-device` order): find the host device, pick the plugin,
  * check its preconditions and options, link it on the platform bus exactly as QEMU will, then
- * let the plugin write its guest node(s) where QEMU maps it.
+ * let the plugin describe its guest node, which machvirt places where QEMU maps the device.
  */
 import type {
   BoardPlugin,
