@@ -3,9 +3,11 @@
  * Any platform device QEMU's vfio-platform can carry. The guest node is the host node with
  * `reg` and `interrupts` rewritten (by platpass) to where QEMU puts the device, and without
  * everything that points at other host nodes (phandles mean nothing in the guest): `clocks`
- * become guest copies when every clock is a fixed-clock, and are dropped otherwise; pin control, resets,
- * power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies and the like are dropped. Every
- * property and child node that does not reach the guest is listed as a warning in the plan.
+ * become guest copies when every clock is a fixed-clock, and are dropped otherwise; pin
+ * control, resets, power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies and the like
+ * are dropped. Every property and child node that does not reach the guest is listed as a
+ * warning in the plan. Properties are recognised by name (vendor ones by the usual shapes,
+ * e.g. `rockchip,grf`); the options `keep` and `drop` correct it for a given device.
  */
 import { z } from "zod";
 
