@@ -11,7 +11,7 @@ import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js"
 import { compileDts, findNode, readDtb } from "../../../src/fdt/index.js";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
-const overlay = new URL("../../../dts/examples/xgbe-mac-address.dtso", import.meta.url).pathname;
+const examples = new URL("../../../dts/examples/", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "platpass-plan-cli-"));
 
 let seattle: string;
@@ -77,11 +77,11 @@ describe("platpass plan / dtb", () => {
     expect(r.stdout).toContain("-device vfio-amd-xgbe,host=e0900000.xgmac,id=platpass0");
   });
 
-  it("dtb writes the guest tree with the config's overlay applied, dtc-checked", async () => {
+  it("dtb writes the guest tree with the example overlays applied, dtc-checked", async () => {
     const file = config("overlay.json", {
       machine: { accel: "tcg" },
       devices: [{ host: "e0700000.xgmac" }],
-      overlays: [overlay],
+      overlays: [join(examples, "xgbe-mac-address.dtso"), join(examples, "guest-bootargs.dtso")],
     });
     const out = join(work, "guest.dtb");
     await execa("node", [bin, "dtb", file, "--host-dtb", seattle, "-o", out]);
@@ -89,6 +89,9 @@ describe("platpass plan / dtb", () => {
     const node = findNode(guest, "/platform-bus@c000000/e0700000.xgmac@0");
     expect(Buffer.from(node?.property("mac-address") ?? []).toString("hex")).toBe("02005e005301");
     expect(findNode(guest, "/clk250mhz_0")?.hasProperty("phandle")).toBe(true);
+    expect(Buffer.from(findNode(guest, "/chosen")?.property("bootargs") ?? []).toString()).toBe(
+      "console=ttyAMA0 earlycon\0",
+    );
   });
 
   it("dtb --dts writes source that dtc compiles", async () => {
