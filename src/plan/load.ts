@@ -26,9 +26,12 @@ import { buildPlan } from "./build.js";
 import { machineOf } from "./qemu-args.js";
 import type { Plan } from "./types.js";
 
-export interface PlanOptions {
+/** The host as the planner needs it: its devices and its device tree (for phandles). */
+export export interface PlanOptions {
   /** Plan offline against this board DTB instead of the live host. */
   hostDtb?: string | undefined;
+  /** A host the caller has already read (e.g. a launch's live discovery with VFIO's regions). */
+  host?: HostInput | undefined;
   /** Where the guest DTB will be written (goes into the argv's -dtb). */
   dtbFile?: string | undefined;
   progress?: (line: string) => void;
@@ -40,11 +43,6 @@ export interface LoadedPlan {
   /** The guest tree after overlays, with fresh /chosen seeds. */
   guest: Fdt;
   dtb: Uint8Array;
-}
-
-interface HostInput {
-  devices: HostDevice[];
-  tree: Fdt | undefined;
 }
 
 async function readHost(hostDtb: string | undefined): Promise<HostInput> {
@@ -95,7 +93,7 @@ export async function planConfigFile(
   const progress = options.progress ?? (() => {});
   const config = await readConfig(configFile);
   const registry = await loadRegistry(config.plugins, dirname(resolve(configFile)));
-  const host = await readHost(options.hostDtb);
+  const host = options.host ?? (await readHost(options.hostDtb));
   const binary = await findQemu({ explicit: config.qemu.binary });
   const machine = machineOf(config.machine);
   const noKvm = machine.accel === "kvm" && !existsSync("/dev/kvm");
