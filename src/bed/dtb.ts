@@ -39,7 +39,7 @@ export async function l1Dtb(
 ): Promise<string> {
   const files = await fixupFiles();
   const sources = await Promise.all(files.map((f) => readFile(f, "utf8")));
-  const recipe = recipeDigest(sources, machineArgs(shape), applyFixups.toString());
+  const recipe = recipeDigest(sources, machineArgs(shape));
   const dir = await cachedStep(
     join(cacheDir, `dtb-${shapeKey(shape)}-${recipe}`),
     `dumping and fixing up the L1 device tree (${shapeKey(shape)})`,

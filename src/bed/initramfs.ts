@@ -14,6 +14,8 @@ import { cachedStep, type Progress, recipeDigest } from "./step.js";
 /** What L1's init needs before the full module tree is mounted over 9p. */
 const L1_EARLY_MODULES = ["virtio_mmio", "9pnet_virtio", "9p"];
 const L2_MODULES = ["tpm_tis_core", "tpm_tis"];
+/** Bumped when the images' layout or packing changes. */
+const INITRAMFS_REVISION = 1;
 
 export async function initramfsFor(
   cacheDir: string,
@@ -23,7 +25,7 @@ export async function initramfsFor(
   const dir = await cachedStep(
     join(
       cacheDir,
-      `initramfs-${recipeDigest(kernel.modulesRoot, L1_INIT, L2_INIT, L1_EARLY_MODULES, L2_MODULES, pack.toString())}`,
+      `initramfs-${recipeDigest(kernel.modulesRoot, L1_INIT, L2_INIT, L1_EARLY_MODULES, L2_MODULES, INITRAMFS_REVISION)}`,
     ),
     "packing the L1 and L2 initramfs images",
     progress,

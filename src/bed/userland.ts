@@ -15,6 +15,9 @@ import { cachedStep, type Progress, recipeDigest } from "./step.js";
 export const USERLAND_SUITE = "bookworm";
 export const USERLAND_PACKAGES = ["qemu-system-arm", "kmod", "procps", "device-tree-compiler"];
 
+/** Bumped when finishUserland() changes what it writes. */
+const USERLAND_REVISION = 1;
+
 /** Where L1 mounts the platpass checkout. */
 export const CHECKOUT_MOUNT = "/platpass";
 /** Where L1 mounts the nested guest's kernel and initramfs. */
@@ -47,7 +50,7 @@ export async function bedUserland(
   return cachedStep(
     join(
       cacheDir,
-      `userland-${recipeDigest(USERLAND_SUITE, USERLAND_PACKAGES, ALTERNATIVES, node.version, finishUserland.toString())}`,
+      `userland-${recipeDigest(USERLAND_SUITE, USERLAND_PACKAGES, ALTERNATIVES, node.version, USERLAND_REVISION)}`,
     ),
     `building the L1 userland (debootstrap ${USERLAND_SUITE} arm64, dpkg -x)`,
     progress,
