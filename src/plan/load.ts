@@ -27,7 +27,12 @@ import { machineOf } from "./qemu-args.js";
 import type { Plan } from "./types.js";
 
 /** The host as the planner needs it: its devices and its device tree (for phandles). */
-export export interface PlanOptions {
+export interface HostInput {
+  devices: HostDevice[];
+  tree: Fdt | undefined;
+}
+
+export interface PlanOptions {
   /** Plan offline against this board DTB instead of the live host. */
   hostDtb?: string | undefined;
   /** A host the caller has already read (e.g. a launch's live discovery with VFIO's regions). */
