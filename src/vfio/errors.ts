@@ -108,7 +108,7 @@ export function vfioErrorFrom(e: unknown, device: string, path?: string): unknow
   if (!f) return e;
   const { code, hint } = explain(f, path, device);
   const ioctl = /^(VFIO|IOMMU)_/.test(f.op) ? f.op : undefined;
-  return new VfioError(code, `${device}: ${f.message}`, {
+  return new VfioError(code, f.message, {
     where: path ?? device,
     hint,
     cause: e,
