@@ -14,7 +14,7 @@ const variants = [
   { name: "x-irqfd=off", extraArgs: ["-global", "vfio-platform.x-irqfd=off"] },
 ];
 
-const env = {};
+const env = { PLATPASS_STATE: "/tmp/platpass-state" };
 const steps = [];
 for (const [i, v] of variants.entries()) {
   env[`CFG${i}`] = JSON.stringify(

@@ -59,7 +59,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const result = await runInBed({
     command: ["sh", "-c", demoL1Script()],
     gic: options.gic,
-    env: { PLATPASS_DEMO_CONFIG: JSON.stringify(config, null, 2) },
+    env: {
+      PLATPASS_DEMO_CONFIG: JSON.stringify(config, null, 2),
+      // L1's /var/lib is on its read-only userland share; the journal lives as long as L1.
+      PLATPASS_STATE: "/tmp/platpass-state",
+    },
     timeoutMs: 1_200_000,
     onOutput: options.write,
     progress: options.progress,

@@ -77,7 +77,7 @@ async function bed(gic: 2 | 3, steps: string[]): Promise<Record<string, Step>> {
   const r = await runInBed({
     command: ["sh", SCENARIO, ...steps],
     gic,
-    env: configs(gic),
+    env: { ...configs(gic), PLATPASS_STATE: "/tmp/platpass-state" },
     timeoutMs: 1_700_000,
     progress: (l) => process.stderr.write(`${l}\n`),
   });
