@@ -109,7 +109,7 @@ export function vfioErrorFrom(e: unknown, device: string, path?: string): unknow
   const { code, hint } = explain(f, path, device);
   const ioctl = /^(VFIO|IOMMU)_/.test(f.op) ? f.op : undefined;
   return new VfioError(code, f.message, {
-    where: path ?? device,
+    where: path ? `${device}, ${path}` : device,
     hint,
     cause: e,
     ...(ioctl ? { ioctl } : {}),

@@ -13,7 +13,7 @@ describe("vfioErrorFrom", () => {
     expect(e).toMatchObject({
       code: "VFIO_GROUP_BUSY",
       errno: "EBUSY",
-      where: "/dev/vfio/0",
+      where: "c000000.tpm_tis, /dev/vfio/0",
       hint: expect.stringContaining("Another process holds /dev/vfio/0"),
     });
   });
