@@ -57,7 +57,7 @@ export function demoGuestConfig(options: DemoGuestOptions): ConfigInput {
     machine: { gicVersion: options.gic, accel: "kvm", cpu: "host", smp: 1, memory: 256 },
     kernel: L2_KERNEL,
     initrd: L2_INITRAMFS,
-    append: `console=ttyAMA0 panic=-1 -- sh -c "${options.script}"`,
+    append: `console=ttyAMA0 quiet panic=-1 -- sh -c "${options.script}"`,
     qemu: { extraArgs: ["-no-reboot", "-nic", "none", ...(options.extraArgs ?? [])] },
     devices: options.devices.map((host) => ({ host })),
   };

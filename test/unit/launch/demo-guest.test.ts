@@ -8,7 +8,7 @@ describe("the nested guest's config", () => {
       demoGuestConfig({ gic: 2, devices: ["c000000.tpm_tis"], script: tpmGuestScript(5) }),
     );
     expect(config.machine).toMatchObject({ gicVersion: 2, accel: "kvm", cpu: "host" });
-    expect(config.append).toMatch(/^console=ttyAMA0 panic=-1 -- sh -c ".*"$/);
+    expect(config.append).toMatch(/^console=ttyAMA0 quiet panic=-1 -- sh -c ".*"$/);
     expect(config.devices).toEqual([{ host: "c000000.tpm_tis", managed: true }]);
   });
 
