@@ -9,7 +9,8 @@
 #   qemu-kill:NAME:CFG:EVENT      SIGKILL to QEMU once EVENT was printed
 #   signal:NAME:CFG:SIG:EVENT     SIG to platpass once EVENT was printed
 #   platpass-kill:NAME:CFG:EVENT  SIGKILL to platpass once EVENT was printed, then platpass restore
-#   killpoint:NAME:CFG:POINT      platpass SIGKILLs itself at POINT, then platpass restore
+#   killpoint:NAME:CFG:POINT:EVENT  SIGTERM to platpass once EVENT was printed; platpass
+#                                 SIGKILLs itself at POINT (PLATPASS_TEST_KILL_AT), then restore
 TPM=/sys/bus/platform/devices/c000000.tpm_tis
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
 
@@ -26,7 +27,7 @@ config() {
 
 # Starts platpass launch in the background, output to /tmp/NAME.out; waits for EVENT.
 start() {
-  platpass launch --json --grace 5 "$(config "$2")" > "/tmp/$1.out" 2>&1 &
+  PLATPASS_TEST_KILL_AT="$4" platpass launch --json --grace 5 "$(config "$2")" > "/tmp/$1.out" 2>&1 &
   PID=$!
   n=0
   until grep -q "\"event\":\"$3\"" "/tmp/$1.out"; do
@@ -80,8 +81,9 @@ EOF
       restore "$name"
       ;;
     killpoint)
-      PLATPASS_TEST_KILL_AT="$b" platpass launch --json "$(config "$a")" 2>&1
-      echo "@@exit $name $?"
+      start "$name" "$a" "$c" "$b"
+      kill -TERM "$PID"
+      finish "$name"
       restore "$name"
       ;;
   esac
