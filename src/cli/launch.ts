@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { UsageError } from "../errors.js";
 import { describeEvent, type LaunchEvent } from "../launch/events.js";
 import { launch } from "../launch/run.js";
@@ -17,7 +18,7 @@ function printer(io: CommandIO): (e: LaunchEvent) => void {
 export const launchCommand: Command = {
   name: "launch",
   summary: "run a guest with the config's devices assigned: detach, QEMU, verify, reattach",
-  usage: "CONFIG [--json] [--grace SECONDS] [--console]",
+  usage: "CONFIG [--json] [--grace SECONDS] [--console] [--trace-log FILE]",
   help: [
     "Plans the config (as 'platpass plan' does), binds the devices to vfio (journaled and locked),",
     "starts QEMU with the guest DTB and the devices in planned order, then proves the wiring",
@@ -29,10 +30,15 @@ export const launchCommand: Command = {
     "",
     "  --grace SECONDS  time the guest gets to power off before QEMU is told to quit (15)",
     "  --console        give the terminal to the guest's console (default when stdin is a TTY)",
+    "  --trace-log FILE write QEMU's vfio trace lines (the injection report's evidence) to FILE",
     "  --json           one JSON event per line (discovered, planned, detached, verified,",
     "                   injection, guest, qemu-exited, reattached, ...) for CI",
   ].join("\n"),
-  options: { grace: { type: "string" }, console: { type: "boolean" } },
+  options: {
+    grace: { type: "string" },
+    console: { type: "boolean" },
+    "trace-log": { type: "string" },
+  },
   json: true,
   positionals: [1, 1],
   async run(args, io) {
@@ -54,6 +60,9 @@ export const launchCommand: Command = {
         interactive: flag(args, "console") || (!io.json && process.stdin.isTTY === true),
         graceMs: grace * 1000,
       });
+      const traceLog = stringOption(args, "trace-log");
+      if (traceLog)
+        await writeFile(traceLog, outcome.session.traceLines.map((l) => `${l}\n`).join(""));
       const reason = stop.signal.aborted ? String(stop.signal.reason) : undefined;
       if (reason !== undefined) return SIGNAL_EXIT[reason] ?? 1;
       return outcome.guestExitCode;

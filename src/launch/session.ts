@@ -49,6 +49,8 @@ export interface SessionResult {
   injection: InjectionReport;
   /** QEMU's stderr lines other than trace events (its warnings and errors). */
   messages: string[];
+  /** QEMU's vfio trace lines, as printed: the evidence behind `injection`. */
+  traceLines: string[];
 }
 
 function injectionEvent(report: InjectionReport): LaunchEvent {
@@ -131,6 +133,6 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     emit({ event: "qemu-exited", exitCode: exit.exitCode, signal: exit.signal });
     const injection = injectionReport(devices, parseTrace(q.traceLines.join("\n")));
     emit(injectionEvent(injection));
-    return { exit, ended, injection, messages: q.messages };
+    return { exit, ended, injection, messages: q.messages, traceLines: q.traceLines };
   }
 }
