@@ -19,7 +19,9 @@ export function machineArgs(shape: MachineShape): string[] {
     "-M",
     `virt,gic-version=${shape.gic},virtualization=on,iommu=smmuv3`,
     "-cpu",
-    "max",
+    // QEMU's default pointer-authentication algorithm (QARMA5) is costly to emulate and
+    // Debian's kernel signs every return address; the implementation-defined one is cheap.
+    "max,pauth-impdef=on",
     "-smp",
     String(shape.smp),
     "-m",
