@@ -8,10 +8,16 @@ import { type Command, type CommandIO, flag, stringOption } from "./command.js";
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
+/** Events as JSON lines with the time since start, or text: guest lines on stdout, the rest timed on stderr. */
 function printer(io: CommandIO): (e: LaunchEvent) => void {
-  if (io.json) return (e) => io.out(JSON.stringify(e));
+  const started = Date.now();
+  if (io.json) return (e) => io.out(JSON.stringify({ ...e, elapsedMs: Date.now() - started }));
   return (e) => {
-    for (const line of describeEvent(e)) (e.event === "guest" ? io.out : io.progress)(line);
+    const at = `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] `;
+    for (const line of describeEvent(e)) {
+      if (e.event === "guest") io.out(line);
+      else io.progress(`${at}${line}`);
+    }
   };
 }
 
