@@ -1,5 +1,8 @@
 #include "sys_error.h"
 
+#include <sys/ioctl.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace platpass {
@@ -19,15 +22,10 @@ void ThrowRange(Napi::Env env, const std::string& message) {
   throw Napi::RangeError::New(env, message);
 }
 
-}  // namespace platpass
+namespace {
 
-#include <sys/ioctl.h>
-
-#include <cerrno>
-
-namespace platpass {
-
-int CheckedIoctl(Napi::Env env, int fd, unsigned long request, void* arg, const char* name) {
+template <typename Arg>
+int RetryingIoctl(Napi::Env env, int fd, unsigned long request, Arg arg, const char* name) {
   int r;
   do {
     r = ioctl(fd, request, arg);
@@ -36,14 +34,15 @@ int CheckedIoctl(Napi::Env env, int fd, unsigned long request, void* arg, const 
   return r;
 }
 
+}  // namespace
+
+int CheckedIoctl(Napi::Env env, int fd, unsigned long request, void* arg, const char* name) {
+  return RetryingIoctl(env, fd, request, arg, name);
+}
+
 int CheckedIoctl(Napi::Env env, int fd, unsigned long request, unsigned long arg,
                  const char* name) {
-  int r;
-  do {
-    r = ioctl(fd, request, arg);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) ThrowSys(env, name, errno, "fd " + std::to_string(fd));
-  return r;
+  return RetryingIoctl(env, fd, request, arg, name);
 }
 
 }  // namespace platpass

@@ -13,10 +13,6 @@ namespace platpass {
 
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& message);
 
-}  // namespace platpass
-
-namespace platpass {
-
 // ioctl() retried on EINTR; any other failure throws with the request's uapi name.
 int CheckedIoctl(Napi::Env env, int fd, unsigned long request, void* arg, const char* name);
 int CheckedIoctl(Napi::Env env, int fd, unsigned long request, unsigned long arg,
