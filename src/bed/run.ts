@@ -15,6 +15,7 @@ import { ConsoleParser } from "./console.js";
 import { l1Dtb } from "./dtb.js";
 import { type JobMode, writeJob } from "./job.js";
 import { DEFAULT_SHAPE, type GicVersion, type MachineShape, machineArgs } from "./machine.js";
+import { BED_MARKERS } from "./protocol.js";
 import type { Progress } from "./step.js";
 import { type Swtpm, startSwtpm } from "./swtpm.js";
 
@@ -201,7 +202,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     });
     qemu.stdout?.on("data", (d: Buffer | string) => {
       const text = d.toString();
-      if (mode === "shell" && phase !== "booting L1") process.stdout.write(text);
+      if (mode === "shell") passToTerminal(text, phase);
       for (const ev of parser.feed(text)) {
         if (ev.kind === "started") {
           bootMs = Date.now() - bootStarted;
@@ -248,6 +249,22 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     await tpm?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A shell's console goes to the terminal untouched (QEMU has put it in raw mode, so the
+ * guest's own "\r\n" is what the terminal needs), from the start marker to the exit marker.
+ */
+function passToTerminal(text: string, phase: BedPhase): void {
+  if (phase === "powering off") return;
+  const start = text.indexOf(BED_MARKERS.start);
+  if (phase === "booting L1" && start < 0) return;
+  const end = text.indexOf(BED_MARKERS.exit);
+  const shown = text.slice(
+    start < 0 ? 0 : start + BED_MARKERS.start.length,
+    end < 0 ? undefined : end,
+  );
+  process.stdout.write(start < 0 ? shown : shown.replace(/^\r?\n/, ""));
 }
 
 function tail(text: string): string {
