@@ -117,12 +117,16 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     emit({ event: "stopping", reason: String(options.stop.reason ?? "stop requested") });
     return finish(qemu, await stopGuest(qemu, qmp, options.graceMs ?? 15_000));
   } catch (e) {
-    if (!qemu.hasExited()) {
-      const reason = e instanceof PlatpassError ? e.code : "internal error";
-      emit({ event: "stopping", reason });
+    const lostQemu = e instanceof PlatpassError && e.code === "QMP_DISCONNECTED";
+    if (!qemu.hasExited() && !lostQemu) {
+      emit({ event: "stopping", reason: e instanceof PlatpassError ? e.code : "internal error" });
       await stopGuest(qemu, qmp, 0);
     }
-    throw e;
+    if (!lostQemu) throw e;
+    // QEMU went away under a QMP command: what it printed says why, not the closed socket.
+    const exit = await qemu.exited;
+    emit({ event: "qemu-exited", exitCode: exit.exitCode, signal: exit.signal });
+    throw explainQemuExit(qemu.messages, exit, options.facts);
   } finally {
     qmp?.close();
     await rm(dir, { recursive: true, force: true });
