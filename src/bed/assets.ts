@@ -47,11 +47,20 @@ export async function buildBed(opts: { progress?: Progress } = {}): Promise<BedA
   const abi = await newestArm64KernelAbi();
   const key = bedKey(abi);
   const dir = join(cacheRoot(), "bed", key);
-  const modulesDir = await buildModules(dir, abi, progress);
-  const kernel = await bedKernel(dir, abi, modulesDir, progress);
-  const initramfs = await initramfsFor(dir, kernel, progress);
-  const node = await bedNode(dir, progress);
-  const userland = await bedUserland(dir, node, progress);
+  // Two independent chains: the kernel side is CPU-bound, the userland mostly downloads.
+  const kernelSide = (async () => {
+    const modulesDir = await buildModules(dir, abi, progress);
+    const kernel = await bedKernel(dir, abi, modulesDir, progress);
+    return { modulesDir, kernel, initramfs: await initramfsFor(dir, kernel, progress) };
+  })();
+  const userSide = (async () => {
+    const node = await bedNode(dir, progress);
+    return { node, userland: await bedUserland(dir, node, progress) };
+  })();
+  const [{ modulesDir, kernel, initramfs }, { node, userland }] = await Promise.all([
+    kernelSide,
+    userSide,
+  ]);
   const l2Dir = await cachedStep(
     join(dir, `l2-${recipeDigest(kernel.vmlinuz, initramfs.l2)}`),
     "collecting the nested guest's kernel and initramfs",

@@ -138,6 +138,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
   let qemu: ResultPromise | undefined;
   let tpm: Swtpm | undefined;
   let tmp: string | undefined;
+  const parser = new ConsoleParser();
 
   let stop: (e: Error) => void = () => {};
   const stopped = new Promise<never>((_, reject) => {
@@ -153,7 +154,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
           hint:
             phase === "running command"
               ? "The command did not finish in time; give a longer --timeout or check it does not wait for input."
-              : "The machine is shared and emulation is slow; give a longer --timeout.",
+              : `The machine is shared and emulation is slow; give a longer --timeout. L1's console so far: ${tail(parser.bootLog) || "nothing"}`,
         },
       ),
     );
@@ -190,7 +191,6 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
       buffer: false,
       encoding: "utf8",
     });
-    const parser = new ConsoleParser();
     let output = "";
     let exitCode: number | undefined;
     let bootMs = 0;
