@@ -5,7 +5,8 @@
 # the TPM's driver, its driver_override, /dev/tpm0, QEMU processes, locks and journal entries.
 # Configs come in the environment (CFG_<name>), written by the test.
 #
-#   launch:NAME:CFG               platpass launch, waited for
+#   launch:NAME:CFG               platpass launch, waited for; its vfio trace lines follow,
+#                                 each as "@@trace LINE"
 #   qemu-kill:NAME:CFG:EVENT      SIGKILL to QEMU once EVENT was printed
 #   signal:NAME:CFG:SIG:EVENT     SIG to platpass once EVENT was printed
 #   platpass-kill:NAME:CFG:EVENT  SIGKILL to platpass once EVENT was printed, then platpass restore
@@ -58,8 +59,9 @@ EOF
   echo "@@step $name"
   case $kind in
     launch)
-      platpass launch --json "$(config "$a")" 2>&1
+      platpass launch --json --trace-log "/tmp/$name.trace" "$(config "$a")" 2>&1
       echo "@@exit $name $?"
+      sed 's/^/@@trace /' "/tmp/$name.trace"
       state "$name"
       ;;
     qemu-kill)
