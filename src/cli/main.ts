@@ -4,11 +4,13 @@ import { version } from "../version.js";
 import type { Command, CommandIO, ParsedArgs } from "./command.js";
 import { commands } from "./commands.js";
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+async function findCommand(
+  argv: string[],
+): Promise<{ command: Command; rest: string[] } | undefined> {
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(" ");
-    const command = commands.find((c) => c.name === name);
-    if (command) return { command, rest: argv.slice(words) };
+    const entry = commands.find((c) => c.name === name);
+    if (entry) return { command: await entry.load(), rest: argv.slice(words) };
   }
   return undefined;
 }
@@ -108,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version}\n`);
       return 0;
     }
-    const found = findCommand(argv);
+    const found = await findCommand(argv);
     if (!found) {
       const known = [...new Set(commands.map((c) => c.name.split(" ")[0]))].join(", ");
       throw new UsageError(
