@@ -61,6 +61,19 @@ describe("injectionReport", () => {
     expect(r.warnings[0]).toMatch(/76 → 944 Mbit\/s/);
   });
 
+  it("reads a real GICv3 run (captured in the emulated host) as the user-space path", () => {
+    const r = injectionReport([tpm], trace("gicv3-tpm-captured.trace"));
+    expect(r.irqs).toMatchObject([
+      {
+        path: "userspace",
+        trigger: "level",
+        fd: 20,
+        evidence: { populated: true, irqfdStarts: 0, userspaceInjections: 204, eois: 203 },
+      },
+    ]);
+    expect(r.unattributed).toBe(0);
+  });
+
   it("says the user-space path was requested when the plan set x-irqfd=off", () => {
     const r = injectionReport(
       [{ ...tpm, irqfdAllowed: false }],
