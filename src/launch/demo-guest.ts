@@ -28,7 +28,7 @@ export function tpmGuestScript(commands: number, seconds?: number): string {
   const loop =
     seconds === undefined
       ? `for i in $(seq ${commands}); do echo PP-RANDOM $(${once}); done`
-      : `n=0; end=$(( $(date +%s) + ${seconds} )); while [ $(date +%s) -lt $end ]; do ${once} >/dev/null; n=$((n+1)); done; echo PP-RATE $n ${seconds}`;
+      : `n=0; end=$(( $(date +%s) + ${seconds} )); while [ $(date +%s) -lt $end ]; do (${once}) >/dev/null; n=$((n+1)); done; echo PP-RATE $n ${seconds}`;
   return [
     "echo PP-TPM $(cat /sys/class/tpm/tpm0/device/description 2>/dev/null || ls /dev/tpm0)",
     `echo PP-IRQS-BEFORE $(${irqs})`,
