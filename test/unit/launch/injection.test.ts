@@ -36,15 +36,15 @@ describe("parseTraceLine", () => {
 
 describe("injectionReport", () => {
   it("names irqfd with resample for the GICv2 TPM", () => {
-    const r = injectionReport([tpm], trace("gicv2-tpm-irqfd.trace"));
+    const r = injectionReport([tpm], trace("gicv2-tpm-captured.trace"));
     expect(r.irqs).toMatchObject([
       {
         device: "c000000.tpm_tis",
         index: 0,
         path: "irqfd+resample",
         trigger: "level",
-        fd: 15,
-        resampleFd: 16,
+        fd: 19,
+        resampleFd: 20,
         warning: undefined,
       },
     ]);
@@ -80,6 +80,15 @@ describe("injectionReport", () => {
       trace("gicv3-tpm-userspace.trace"),
     );
     expect(r.irqs[0]!.warning).toMatch(/^user-space injection, as requested with x-irqfd=off/);
+  });
+
+  it("attributes a real two-device GICv2 run by its realize events", () => {
+    const r = injectionReport([tpm, virtio], trace("gicv2-tpm-virtio-captured.trace"));
+    expect(r.irqs.map((i) => [i.device, i.path, i.trigger, i.fd, i.resampleFd])).toEqual([
+      ["c000000.tpm_tis", "irqfd+resample", "level", 19, 20],
+      ["a000000.virtio_mmio", "irqfd", "edge", 23, undefined],
+    ]);
+    expect(r.warnings).toEqual([]);
   });
 
   it("attributes devices by planned order when no realize event was traced", () => {
