@@ -4,6 +4,8 @@
  * The journal covers the one way out no handler sees (SIGKILL, a crash): the next
  * `platpass restore` or managed launch undoes it.
  */
+
+import { isPlatpassError } from "../errors.js";
 import {
   type DetachedDevice,
   type DetachOptions,
@@ -44,8 +46,11 @@ export async function withDetachedDevices<T>(
   const onSignal = (signal: NodeJS.Signals) => {
     for (const s of SIGNALS) process.off(s, onSignal);
     // Die of the same signal once the devices are back, as the default action would.
+    process.stderr.write(`platpass: ${signal}: giving ${names.join(", ")} back to their drivers\n`);
     void end()
-      .catch(() => undefined)
+      .catch((e) =>
+        process.stderr.write(`${isPlatpassError(e) ? e.paragraph() : `platpass: ${String(e)}`}\n`),
+      )
       .finally(() => process.kill(process.pid, signal));
   };
   for (const s of SIGNALS) process.on(s, onSignal);
