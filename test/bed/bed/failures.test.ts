@@ -79,9 +79,11 @@ describe("Ctrl-C", () => {
       [CLI, "bed", "run", "--", "sh", "-c", "echo command-started; sleep 100000"],
       { reject: false, env: { TMPDIR: tmp } },
     );
+    let seen = "";
     await new Promise<void>((resolve) => {
       child.stdout?.on("data", (d: Buffer) => {
-        if (d.toString().includes("command-started")) resolve();
+        seen += d.toString();
+        if (seen.includes("command-started")) resolve();
       });
     });
     expect(await processesUsing(tmp)).toMatch(/qemu-system-aarch64/);
