@@ -78,7 +78,9 @@ const DISPATCH_LINE = /^(?:\d+@\d+\.\d+:)?monitor_qmp_cmd_in_band /;
 export function startQemu(options: QemuStartOptions): QemuProcess {
   const { file, args } = qemuCommandLine(options);
   const child: ResultPromise = execa(file, args, {
-    detached: true,
+    // A background process group may not read the terminal (SIGTTIN): with the console given
+    // to the guest QEMU stays in the foreground group, and its raw mode keeps Ctrl-C a key.
+    detached: !options.interactive,
     reject: false,
     buffer: false,
     stdin: options.interactive ? "inherit" : "ignore",
