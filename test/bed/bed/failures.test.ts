@@ -32,9 +32,7 @@ describe("missing assets without network", () => {
       env: { PLATPASS_CACHE: cache, PLATPASS_OFFLINE: "1" },
     });
     expect(r.exitCode).toBe(7);
-    expect(r.stderr).toMatch(
-      /assets are not cached and apt-get download .* would need the network/,
-    );
+    expect(r.stderr).toMatch(/assets are not cached and .* would need the network/);
     expect(r.stderr).toMatch(/\[BED_ASSETS_MISSING\]$/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
