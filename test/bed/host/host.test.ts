@@ -14,14 +14,6 @@ interface Run {
   stdout: string;
   stderr: string;
 }
-interface Snapshot {
-  driver: string | null;
-  override: string;
-  group: string | null;
-  tpm0: boolean;
-  tpmrm0: boolean;
-  vfio: string[];
-}
 interface ListedDevice {
   name: string;
   bus: string;
