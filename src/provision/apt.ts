@@ -11,6 +11,8 @@ export interface ProvisionReport {
 
 /** Which of these packages dpkg reports as installed. */
 export async function installedPackages(names: string[]): Promise<Set<string>> {
+  // dpkg-query's own ${field} syntax, not a template literal.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query format string
   const r = await execa("dpkg-query", ["-W", "-f=${Package} ${db:Status-Status}\n", ...names], {
     reject: false,
   });
