@@ -159,7 +159,9 @@ const managedScript = `
   import { withDetachedDevices } from "/platpass/dist/host/managed.js";
   await withDetachedDevices([${JSON.stringify(TPM)}], async (devices) => {
     console.log("DETACHED " + JSON.stringify(devices));
-    await new Promise(() => {});
+    // A launch waits on QEMU, a live child; a bare pending promise would let Node exit (code
+    // 13, unsettled top-level await) without running any cleanup, so hold a timer instead.
+    await new Promise(() => setInterval(() => {}, 1000));
   });
 `;
 const managed = spawn(process.execPath, ["--input-type=module", "-e", managedScript], {
