@@ -39,8 +39,12 @@ export function regionsFromDt(node: FdtNode): DtRegion[] {
 
 /** of_irq_find_parent: `interrupt-parent` on the node or an ancestor, up to a node with #interrupt-cells. */
 function interruptParent(node: FdtNode): FdtNode | undefined {
+  // A hand-made DT can chain interrupt-parent in a circle; the kernel trusts its DT, we stop.
+  const seen = new Set<FdtNode>();
   let n: FdtNode | undefined = node;
   do {
+    if (seen.has(n)) return undefined;
+    seen.add(n);
     const ph = propU32(n, "interrupt-parent");
     n = ph === undefined ? n.parent : byPhandle(rootOf(node), ph);
   } while (n && !n.hasProperty("#interrupt-cells"));
