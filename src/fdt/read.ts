@@ -231,7 +231,7 @@ class Reader {
             off,
           );
         }
-        const value = new Uint8Array(this.copy.buffer, start, len);
+        const value = this.copy.subarray(start, start + len);
         if (!node.attachProperty(name, value)) {
           this.fail("FDT_DUPLICATE_NAME", `duplicate property "${name}"`, at);
         }
@@ -253,7 +253,9 @@ class Reader {
 export function readDtb(buf: Uint8Array, options: ReadOptions = {}): Fdt {
   const r = new Reader(buf, options.source);
   const blocks = r.header();
-  r.copy = buf.slice(0, blocks.totalsize);
+  // Property values are views into one private copy of the blob: the caller may reuse its
+  // buffer. Uint8Array's slice copies; a Node Buffer's own slice would only make a view.
+  r.copy = Uint8Array.prototype.slice.call(buf, 0, blocks.totalsize);
   const reservations = r.reservations(blocks);
   const root = r.structure(blocks);
   return new Fdt(root, reservations, blocks.bootCpuid);

@@ -238,3 +238,20 @@ describe("readDtb names the rule and the byte of malformed blobs", () => {
     });
   });
 });
+
+describe("readDtb on a view into a larger buffer", () => {
+  // Node's readFileSync returns small files as Buffers inside a shared pool.
+  it("reads the same values from a Buffer that starts at an offset of its ArrayBuffer", () => {
+    const blob = readFileSync(fixture("values.dtb"));
+    const pool = new Uint8Array(blob.length + 4096);
+    pool.fill(0xa5);
+    pool.set(blob, 1234);
+    const fromView = readDtb(Buffer.from(pool.buffer, 1234, blob.length));
+    const fromCopy = readDtb(new Uint8Array(blob));
+    const bytes = (fdt: ReturnType<typeof readDtb>) =>
+      fdt.root.children.flatMap((n) =>
+        [...n.properties].map(([name, v]) => [n.name, name, [...v]]),
+      );
+    expect(bytes(fromView)).toEqual(bytes(fromCopy));
+  });
+});
