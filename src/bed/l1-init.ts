@@ -60,7 +60,8 @@ mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
 mount --bind /lib/modules $R/usr/lib/modules
 hostname platpass-bed
-ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=\${TERM:-linux}"
+# The userland is read-only, so platpass keeps its journal and locks on /run (a tmpfs).
+ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=\${TERM:-linux} PLATPASS_STATE=/run/platpass"
 echo "${BED_MARKERS.start}"
 if [ "$(cat $R/run/bed/mode)" = shell ]; then
   setsid -c chroot $R /usr/bin/env -i $ENV /bin/bash -l <>/dev/ttyAMA0 >&0 2>&0

@@ -45,13 +45,13 @@ export const SOURCE_PATCHES: readonly SourcePatch[] = [
   },
   {
     file: "drivers/char/tpm/tpm_tis_core.c",
-    why: "the self-test gives the interrupt 1 ms to arrive; an emulated CPU on a busy machine (or a nested guest whose interrupt QEMU injects from user space) often needs longer, so wait up to 200 ms in 1 ms steps before falling back to polling",
+    why: "the self-test gives the interrupt 1 ms to arrive; an emulated CPU on a busy machine (or a nested guest whose interrupt QEMU injects from user space) often needs longer, so wait up to 2 s in 1 ms steps before falling back to polling (200 ms still lost the race under load, in a nested guest)",
     find: "\tif (!test_bit(TPM_TIS_IRQ_TESTED, &priv->flags))\n\t\ttpm_msleep(1);\n",
     replace: [
       "\t{",
       "\t\tint waited;",
       "",
-      "\t\tfor (waited = 0; waited < 200 &&",
+      "\t\tfor (waited = 0; waited < 2000 &&",
       "\t\t     !test_bit(TPM_TIS_IRQ_TESTED, &priv->flags); waited++)",
       "\t\t\ttpm_msleep(1);",
       "\t}",
