@@ -28,7 +28,13 @@ export async function bedNode(cacheDir: string, progress: Progress): Promise<Bed
     progress,
     async (tmp) => {
       requireOnline(`npm pack ${NODE_PACKAGE}`);
-      const r = await execa("npm", ["pack", NODE_PACKAGE, "--silent"], {
+      // One quick retry: without a network npm's default backoff holds the build for minutes.
+      const retries = [
+        "--fetch-retries=1",
+        "--fetch-retry-mintimeout=2000",
+        "--fetch-retry-maxtimeout=5000",
+      ];
+      const r = await execa("npm", ["pack", NODE_PACKAGE, "--silent", ...retries], {
         cwd: tmp,
         reject: false,
         all: true,
