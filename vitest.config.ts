@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          globalSetup: ["test/support/private-tmpdir.ts"],
           testTimeout: 60_000,
         },
       },
@@ -16,6 +17,7 @@ export default defineConfig({
         test: {
           name: "qemu",
           include: ["test/qemu/**/*.test.ts"],
+          globalSetup: ["test/support/private-tmpdir.ts"],
           testTimeout: 600_000,
           hookTimeout: 900_000,
           fileParallelism: false,
