@@ -1,29 +1,23 @@
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detachDevices } from "../../../src/host/detach.js";
 import { readEntries } from "../../../src/host/journal.js";
 import { lockDevice } from "../../../src/host/lock.js";
-import { Sysfs } from "../../../src/host/sysfs.js";
-
-const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
+import type { Sysfs } from "../../../src/host/sysfs.js";
+import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
 describe("detach refuses before changing anything", () => {
+  let copy: SysfsCopy;
   let root: string;
   let state: string;
   let sysfs: Sysfs;
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "platpass-sysfs-"));
-    state = await mkdtemp(join(tmpdir(), "platpass-state-"));
-    await cp(captured, root, { recursive: true, verbatimSymlinks: true });
-    sysfs = new Sysfs(root);
+    copy = await copySysfs();
+    ({ root, state, sysfs } = copy);
   });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-    await rm(state, { recursive: true, force: true });
-  });
+  afterEach(() => copy.remove());
 
   const override = (name: string) =>
     readFile(join(root, `sys/devices/platform/${name}/driver_override`), "utf8");

@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,9 +11,8 @@ import {
 import { lockDevice } from "../../../src/host/lock.js";
 import { currentOwner } from "../../../src/host/owner.js";
 import { restoreHost } from "../../../src/host/restore.js";
-import { Sysfs } from "../../../src/host/sysfs.js";
-
-const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
+import type { Sysfs } from "../../../src/host/sysfs.js";
+import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
 async function deadOwner() {
   const p = execa("true");
@@ -39,19 +37,15 @@ function entry(over: Partial<JournalEntry>): JournalEntry {
 }
 
 describe("the journal and restore", () => {
+  let copy: SysfsCopy;
   let root: string;
   let state: string;
   let sysfs: Sysfs;
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "platpass-sysfs-"));
-    state = await mkdtemp(join(tmpdir(), "platpass-state-"));
-    await cp(captured, root, { recursive: true, verbatimSymlinks: true });
-    sysfs = new Sysfs(root);
+    copy = await copySysfs();
+    ({ root, state, sysfs } = copy);
   });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-    await rm(state, { recursive: true, force: true });
-  });
+  afterEach(() => copy.remove());
 
   it("keeps one durable record per device and reads back exactly what was written", () => {
     const e = entry({});
