@@ -39,7 +39,11 @@ export function formatPlan(plan: Plan): string {
   out.push("", `guest nodes: ${plan.devices.flatMap((d) => d.guestNodes).join(", ")}`);
   if (plan.warnings.length > 0)
     out.push("", `warnings (${plan.warnings.length}):`, ...plan.warnings.map((w) => `  ${w}`));
-  out.push("", `qemu: ${[plan.qemu.binary, ...plan.qemu.argv].join(" ")}`);
+  out.push("", `VFIO path: ${plan.qemu.vfio.backend} (${plan.qemu.vfio.reason})`);
+  for (const f of plan.qemu.fds) {
+    out.push(`  fd ${f.fd}: ${f.opens === "iommufd" ? "/dev/iommu" : `${f.device}'s VFIO cdev`}`);
+  }
+  out.push(`qemu: ${[plan.qemu.binary, ...plan.qemu.argv].join(" ")}`);
   return out.join("\n");
 }
 

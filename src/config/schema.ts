@@ -43,6 +43,12 @@ export const MachineSchema = z
 export const QemuSchema = z
   .strictObject({
     binary: path.optional().describe("qemu-system-aarch64 to run; found on PATH when left out."),
+    vfioBackend: z
+      .enum(["auto", "legacy", "iommufd"])
+      .default("auto")
+      .describe(
+        "How QEMU reaches the devices. legacy: QEMU opens /dev/vfio/GROUP itself (host=). iommufd: platpass opens /dev/iommu and each device's VFIO cdev and passes the fds (fd=, iommufd=; QEMU 9.0-10.1 and Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV). auto: iommufd when both the QEMU and the host have it, else legacy.",
+      ),
     extraArgs: z
       .array(z.string())
       .default([])
@@ -143,3 +149,6 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type Config = z.output<typeof ConfigSchema>;
 export type MachineConfig = Config["machine"];
 export type DeviceConfig = Config["devices"][number];
+
+/** qemu.vfioBackend. */
+export type VfioBackendChoice = z.infer<typeof QemuSchema>["vfioBackend"];

@@ -19,6 +19,15 @@ export interface HostReadiness {
   msiRemap: boolean | undefined;
   /** vfio_iommu_type1's allow_unsafe_interrupts; undefined when the module is not loaded. */
   allowUnsafeInterrupts: boolean | undefined;
+  /**
+   * VFIO device cdevs (/dev/vfio/devices/vfioN, Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV): the
+   * kernel registered the "vfio-dev" character device region. Needed for QEMU's fd=/iommufd.
+   */
+  vfioDeviceCdev: boolean | undefined;
+  /** /dev/iommu exists: iommufd (Linux 6.2+) is loaded. */
+  iommufd: boolean | undefined;
+  /** iommufd's own allow_unsafe_interrupts: on the iommufd path it stands in for type1's. */
+  iommufdAllowUnsafeInterrupts: boolean | undefined;
   /** Sentences for the user: what blocks assignment on this host and what to do. */
   notes: string[];
 }

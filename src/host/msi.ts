@@ -43,10 +43,17 @@ export function msiSituation(root: FdtNode): MsiSituation {
 }
 
 /** The note a host without MSI remapping gets: the choice, its price, and how to make it. */
-export function unsafeInterruptsNote(interruptController: string | undefined): string {
+export function unsafeInterruptsNote(
+  interruptController: string | undefined,
+  module: "vfio_iommu_type1" | "iommufd" = "vfio_iommu_type1",
+): string {
+  const refusal =
+    module === "iommufd"
+      ? "iommufd refuses to bind any device and QEMU fails with EPERM."
+      : 'vfio_iommu_type1 refuses to attach any IOMMU group ("No interrupt remapping support") and QEMU fails with EPERM.';
   return [
-    `This host has no MSI remapping (${interruptController ?? "no GICv3 ITS"}), so vfio_iommu_type1 refuses to attach any IOMMU group ("No interrupt remapping support") and QEMU fails with EPERM.`,
-    "Loading vfio_iommu_type1 with allow_unsafe_interrupts=1 lets assignment work, at a price: an assigned device that can do DMA can then write to the host's MSI doorbell and raise arbitrary host interrupts, so the guest (and the device) must be trusted.",
-    "To accept that: echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts (or modprobe vfio_iommu_type1 allow_unsafe_interrupts=1, or 'options vfio_iommu_type1 allow_unsafe_interrupts=1' in /etc/modprobe.d/).",
+    `This host has no MSI remapping (${interruptController ?? "no GICv3 ITS"}), so ${refusal}`,
+    `Loading ${module} with allow_unsafe_interrupts=1 lets assignment work, at a price: an assigned device that can do DMA can then write to the host's MSI doorbell and raise arbitrary host interrupts, so the guest (and the device) must be trusted.`,
+    `To accept that: echo 1 > /sys/module/${module}/parameters/allow_unsafe_interrupts (or modprobe ${module} allow_unsafe_interrupts=1, or 'options ${module} allow_unsafe_interrupts=1' in /etc/modprobe.d/).`,
   ].join(" ");
 }

@@ -68,6 +68,11 @@ export async function liveHostReadiness(sysfs: Sysfs, dt: Fdt | undefined): Prom
     allowUnsafeInterrupts: parseBool(
       await sysfs.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"),
     ),
+    vfioDeviceCdev: /^\s*\d+ vfio-dev$/m.test((await sysfs.read("/proc/devices")) ?? ""),
+    iommufd: await sysfs.exists("/dev/iommu"),
+    iommufdAllowUnsafeInterrupts: parseBool(
+      await sysfs.read("/sys/module/iommufd/parameters/allow_unsafe_interrupts"),
+    ),
   };
   return { ...base, notes: hostNotes(base) };
 }
@@ -81,6 +86,9 @@ export function offlineHostReadiness(dt: Fdt): HostReadiness {
     resetRequired: undefined,
     ...msiSituation(dt.root),
     allowUnsafeInterrupts: undefined,
+    vfioDeviceCdev: undefined,
+    iommufd: undefined,
+    iommufdAllowUnsafeInterrupts: undefined,
   };
   return { ...base, notes: hostNotes(base) };
 }

@@ -2,6 +2,7 @@
  * What a launch reports as it happens: the CLI prints these as text, or one JSON object per
  * line with --json (for CI), and the demo narrates them. Plain data only.
  */
+import type { VfioBackend } from "../plan/vfio-backend.js";
 import type { InjectionPath } from "../qemu/injection.js";
 
 export interface DeviceSummary {
@@ -29,9 +30,15 @@ export interface IrqPathSummary {
 
 export type LaunchEvent =
   | { event: "discovered"; devices: DeviceSummary[] }
-  | { event: "planned"; devices: PlannedDeviceSummary[]; warnings: string[]; dtb: string }
+  | {
+      event: "planned";
+      devices: PlannedDeviceSummary[];
+      warnings: string[];
+      dtb: string;
+      vfio: { backend: VfioBackend; reason: string };
+    }
   | { event: "detached"; device: string; from: string | undefined; to: string }
-  | { event: "qemu-starting"; binary: string; argv: string[] }
+  | { event: "qemu-starting"; binary: string; argv: string[]; fds: { fd: number; path: string }[] }
   | { event: "qemu-started"; pid: number | undefined }
   | { event: "verified"; devices: number; regions: number; irqs: number }
   | { event: "injection"; irqs: IrqPathSummary[]; warnings: string[] }
@@ -65,11 +72,15 @@ export function describeEvent(e: LaunchEvent): string[] {
         ]),
         ...e.warnings.map((w) => `plan warning: ${w}`),
         `guest device tree: ${e.dtb}`,
+        `VFIO path: ${e.vfio.backend} (${e.vfio.reason})`,
       ];
     case "detached":
       return [`detached ${e.device} from ${e.from ?? "no driver"}, bound to ${e.to}`];
     case "qemu-starting":
-      return [`starting ${e.binary} ${e.argv.join(" ")}`];
+      return [
+        ...e.fds.map((f) => `passing QEMU fd ${f.fd}: ${f.path}`),
+        `starting ${e.binary} ${e.argv.join(" ")}`,
+      ];
     case "qemu-started":
       return [`QEMU running (pid ${e.pid ?? "?"}), QMP connected`];
     case "verified":

@@ -6,21 +6,35 @@
 import { HostError, QemuError } from "../errors.js";
 import type { HostReadiness } from "../host/model.js";
 import { unsafeInterruptsNote } from "../host/msi.js";
+import type { VfioBackend } from "../plan/vfio-backend.js";
 
 export type HostInterruptFacts = Pick<
   HostReadiness,
-  "msiRemap" | "allowUnsafeInterrupts" | "interruptController"
+  "msiRemap" | "allowUnsafeInterrupts" | "iommufdAllowUnsafeInterrupts" | "interruptController"
 >;
 
-/** The error to raise before starting QEMU when the host cannot attach any group at all. */
-export function interruptRemappingProblem(facts: HostInterruptFacts): HostError | undefined {
-  if (facts.msiRemap !== false || facts.allowUnsafeInterrupts === true) return undefined;
+/**
+ * The error to raise before starting QEMU when the host cannot attach any device at all. The
+ * legacy path asks vfio_iommu_type1's allow_unsafe_interrupts, the iommufd path iommufd's own.
+ */
+export function interruptRemappingProblem(
+  facts: HostInterruptFacts,
+  backend: VfioBackend = "legacy",
+): HostError | undefined {
+  const allowed =
+    backend === "iommufd" ? facts.iommufdAllowUnsafeInterrupts : facts.allowUnsafeInterrupts;
+  if (facts.msiRemap !== false || allowed === true) return undefined;
+  const module = backend === "iommufd" ? "iommufd" : "vfio_iommu_type1";
+  const failure =
+    backend === "iommufd"
+      ? "binding the device to iommufd fails with EPERM"
+      : 'QEMU would fail with EPERM ("Failed to set iommu for container")';
   return new HostError(
     "HOST_NO_MSI_REMAPPING",
-    `this host has no MSI remapping (${facts.interruptController ?? "no GICv3 ITS"}) and vfio_iommu_type1 does not allow unsafe interrupts: QEMU would fail with EPERM ("Failed to set iommu for container")`,
+    `this host has no MSI remapping (${facts.interruptController ?? "no GICv3 ITS"}) and ${module} does not allow unsafe interrupts: ${failure}`,
     {
-      where: "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
-      hint: unsafeInterruptsNote(facts.interruptController),
+      where: `/sys/module/${module}/parameters/allow_unsafe_interrupts`,
+      hint: unsafeInterruptsNote(facts.interruptController, module),
     },
   );
 }

@@ -22,7 +22,7 @@ export async function prepareLaunch(configFile: string, workDir: string): Promis
   const host = await liveHost({ sysfs });
   const tree = await readLiveDt(sysfs);
   const { plan, dtb } = await planConfigFile(configFile, {
-    host: { devices: host.devices, tree },
+    host: { devices: host.devices, tree, vfio: host.host },
     dtbFile: join(workDir, "guest.dtb"),
   });
   await writeFile(plan.guest.dtbFile, dtb);

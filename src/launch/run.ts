@@ -18,6 +18,7 @@ import { endSession } from "../host/managed.js";
 import type { Plan } from "../plan/types.js";
 import type { LaunchListener } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
+import { openHandoff } from "./handoff.js";
 import { prepareLaunch } from "./prepare.js";
 import { runSession, type SessionDevice, type SessionResult } from "./session.js";
 
@@ -80,8 +81,9 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       })),
       warnings: plan.warnings,
       dtb: plan.guest.dtbFile,
+      vfio: plan.qemu.vfio,
     });
-    const blocked = interruptRemappingProblem(host.host);
+    const blocked = interruptRemappingProblem(host.host, plan.qemu.vfio.backend);
     if (blocked) throw blocked;
 
     const managed = plan.devices.filter((d) => d.managed).map((d) => d.host);
@@ -91,16 +93,23 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
         emit({ event: "detached", device: d.device, from: d.from, to: d.driver });
       }
       killPoint("launch-detached");
-      const session = await runSession({
-        binary: plan.qemu.binary,
-        argv: plan.qemu.argv,
-        devices: sessionDevices(plan),
-        facts: host.host,
-        emit,
-        stop: request.stop,
-        interactive: request.interactive,
-        graceMs: request.graceMs,
-      });
+      const handoff = await openHandoff(plan.qemu.fds);
+      let session: SessionResult;
+      try {
+        session = await runSession({
+          binary: plan.qemu.binary,
+          argv: plan.qemu.argv,
+          handoff,
+          devices: sessionDevices(plan),
+          facts: host.host,
+          emit,
+          stop: request.stop,
+          interactive: request.interactive,
+          graceMs: request.graceMs,
+        });
+      } finally {
+        handoff.close();
+      }
       const { exit, ended } = session;
       const crashed = ended === "guest" && (exit.signal !== undefined || exit.exitCode !== 0);
       if (crashed) throw explainQemuExit(session.messages, exit, host.host);

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatpassError } from "../errors.js";
+import { FIRST_HANDOFF_FD } from "../plan/qemu-args.js";
 import {
   type InjectionReport,
   injectionReport,
@@ -25,12 +26,15 @@ import type { QmpClient } from "../qemu/qmp.js";
 import { type PlannedWiring, verifyWiring } from "../qemu/verify.js";
 import type { LaunchEvent, LaunchListener } from "./events.js";
 import { explainQemuExit, type HostInterruptFacts } from "./failures.js";
+import type { OpenHandoff } from "./handoff.js";
 
 export type SessionDevice = PlannedWiring & PlannedIrqs;
 
 export interface SessionOptions {
   binary: string;
   argv: readonly string[];
+  /** Files QEMU gets as fd 3, 4, … (iommufd launches); closed here once QEMU has them. */
+  handoff?: OpenHandoff;
   devices: readonly SessionDevice[];
   facts: HostInterruptFacts;
   emit: LaunchListener;
@@ -77,15 +81,24 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   const { emit, devices } = options;
   const dir = await mkdtemp(join(tmpdir(), "platpass-launch-"));
   const socket = join(dir, "qmp.sock");
-  emit({ event: "qemu-starting", binary: options.binary, argv: [...options.argv] });
+  const handoff = options.handoff;
+  emit({
+    event: "qemu-starting",
+    binary: options.binary,
+    argv: [...options.argv],
+    fds: (handoff?.paths ?? []).map((path, i) => ({ fd: FIRST_HANDOFF_FD + i, path })),
+  });
   const qemu = startQemu({
     binary: options.binary,
     argv: options.argv,
     qmpSocket: socket,
     interactive: options.interactive,
+    passFds: handoff?.fds,
     onGuestOutput: (line) => emit({ event: "guest", line }),
     onQemuMessage: (line) => emit({ event: "qemu-message", line }),
   });
+  // QEMU has its own copies now; ours would keep the devices busy after QEMU is gone.
+  handoff?.close();
   let qmp: QmpClient | undefined;
   try {
     qmp = await Promise.race([

@@ -29,8 +29,9 @@ import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
 import { closeMatches } from "./close-matches.js";
-import { qemuArgv } from "./qemu-args.js";
+import { handoffFds, qemuArgv } from "./qemu-args.js";
 import type { Plan, PlanDeviceWarning, PlannedDevice } from "./types.js";
+import { chooseVfioBackend, type HostVfioSupport, type QemuVfioSupport } from "./vfio-backend.js";
 
 export interface PlanInput {
   config: Config;
@@ -45,6 +46,10 @@ export interface PlanInput {
   dtbFile: string;
   /** The QEMU binary the plan is for. */
   qemuBinary: string;
+  /** What that QEMU's vfio-platform offers; undefined: unknown, so the legacy path. */
+  qemuVfio?: QemuVfioSupport | undefined;
+  /** What the live host offers; undefined when planning offline. */
+  hostVfio?: HostVfioSupport | undefined;
 }
 
 export interface PlanResult {
@@ -236,6 +241,7 @@ export function buildPlan(input: PlanInput): PlanResult {
   const nodes = new GuestNodes(base);
   const devices = steps.map((step, i) => buildDevice(step, i, nodes, hostTree, busPath));
   const guest = assembleGuestDtb(base, nodes.nodes);
+  const vfio = chooseVfioBackend(input.config.qemu.vfioBackend, input.qemuVfio, input.hostVfio);
   const plan: Plan = {
     devices,
     warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
@@ -244,7 +250,12 @@ export function buildPlan(input: PlanInput): PlanResult {
       dtb: Buffer.from(writeDtb(guest)).toString("base64"),
       platformBus: busPath,
     },
-    qemu: { binary: input.qemuBinary, argv: qemuArgv(input.config, input.dtbFile, devices) },
+    qemu: {
+      binary: input.qemuBinary,
+      argv: qemuArgv(input.config, input.dtbFile, devices, vfio.backend),
+      vfio,
+      fds: handoffFds(devices, vfio.backend),
+    },
   };
   return { plan, guest };
 }

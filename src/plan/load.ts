@@ -18,18 +18,23 @@ import type { HostDevice } from "../host/device.js";
 import { liveDevices } from "../host/discover.js";
 import { readLiveDt } from "../host/livedt.js";
 import { devicesFromDtb } from "../host/offline.js";
+import { liveHostReadiness } from "../host/readiness.js";
 import { Sysfs } from "../host/sysfs.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
-import { findQemu } from "../qemu/binary.js";
+import { findQemu, formatVersion } from "../qemu/binary.js";
+import { probeQemu, requireVfioPlatform } from "../qemu/probe.js";
 import { buildPlan } from "./build.js";
 import { machineOf } from "./qemu-args.js";
 import type { Plan } from "./types.js";
+import type { HostVfioSupport } from "./vfio-backend.js";
 
 /** The host as the planner needs it: its devices and its device tree (for phandles). */
 export interface HostInput {
   devices: HostDevice[];
   tree: Fdt | undefined;
+  /** The live host's VFIO cdev and iommufd support; undefined offline. */
+  vfio?: HostVfioSupport | undefined;
 }
 
 export interface PlanOptions {
@@ -66,7 +71,8 @@ async function readHost(hostDtb: string | undefined): Promise<HostInput> {
       },
     );
   }
-  return { devices: await liveDevices(sysfs, tree), tree };
+  const readiness = await liveHostReadiness(sysfs, tree);
+  return { devices: await liveDevices(sysfs, tree), tree, vfio: readiness };
 }
 
 /** Compiles each overlay (with symbols, for fdtoverlay) and applies them in order. */
@@ -108,6 +114,8 @@ export async function planConfigFile(
     extraArgs: config.qemu.extraArgs,
   });
   progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
+  const { probe } = await probeQemu(binary);
+  requireVfioPlatform(probe);
   const { plan, guest } = buildPlan({
     config,
     hostDevices: host.devices,
@@ -116,6 +124,8 @@ export async function planConfigFile(
     registry,
     dtbFile: resolve(options.dtbFile ?? "guest.dtb"),
     qemuBinary: binary.path,
+    qemuVfio: { version: formatVersion(probe.version), ...probe.vfioPlatform },
+    hostVfio: host.vfio,
   });
   const overlaid =
     config.overlays.length > 0

@@ -5,6 +5,8 @@
  */
 import type { Config, MachineConfig } from "../config/schema.js";
 import { type MachineOptions, machineArgs, machineOptions } from "../machvirt/machine.js";
+import type { HandoffFd } from "./types.js";
+import type { VfioBackend } from "./vfio-backend.js";
 
 /** The config's machine as machvirt's options. */
 export function machineOf(machine: MachineConfig): MachineOptions {
@@ -36,26 +38,63 @@ export interface DeviceArg {
   id: string;
 }
 
+/** The id of the iommufd object the devices of an iommufd launch share. */
+export const IOMMUFD_OBJECT_ID = "platpass-iommufd";
+/** The first fd after stdin, stdout and stderr: where the launcher puts the handed-over files. */
+export const FIRST_HANDOFF_FD = 3;
+
 /**
- * `-device vfio-platform,host=NAME,id=ID` (a comma in NAME doubled, as QEMU's option syntax
- * wants). QEMU maps the devices on the platform bus in
- * this order, so the argv keeps the plan's order.
+ * The files an iommufd launch opens for QEMU, at the fd numbers its argv names: /dev/iommu,
+ * then each device's VFIO cdev in planned order. None on the legacy path.
  */
-export function deviceArgs(devices: readonly DeviceArg[]): string[] {
-  return devices.flatMap((d) => [
-    "-device",
-    `${d.qemuDevice},host=${d.host.replaceAll(",", ",,")},id=${d.id}`,
-  ]);
+export function handoffFds(devices: readonly DeviceArg[], backend: VfioBackend): HandoffFd[] {
+  if (backend === "legacy") return [];
+  return [
+    { fd: FIRST_HANDOFF_FD, opens: "iommufd" },
+    ...devices.map((d, i) => ({
+      fd: FIRST_HANDOFF_FD + 1 + i,
+      opens: "vfio-device" as const,
+      device: d.host,
+    })),
+  ];
 }
 
-export function qemuArgv(config: Config, dtbFile: string, devices: readonly DeviceArg[]): string[] {
+/**
+ * `-device vfio-platform,host=NAME,id=ID` (a comma in NAME doubled, as QEMU's option syntax
+ * wants). QEMU maps the devices on the platform bus in this order, so the argv keeps the
+ * plan's order. On the iommufd path each device also names its fd and the shared iommufd
+ * object; `host=` stays, as the name QEMU's messages and trace events use.
+ */
+export function deviceArgs(
+  devices: readonly DeviceArg[],
+  backend: VfioBackend = "legacy",
+): string[] {
+  const fds = handoffFds(devices, backend);
+  const objects =
+    backend === "iommufd" ? ["-object", `iommufd,id=${IOMMUFD_OBJECT_ID},fd=${fds[0]!.fd}`] : [];
+  return [
+    ...objects,
+    ...devices.flatMap((d, i) => {
+      const host = `host=${d.host.replaceAll(",", ",,")}`;
+      const via = backend === "iommufd" ? `,iommufd=${IOMMUFD_OBJECT_ID},fd=${fds[i + 1]!.fd}` : "";
+      return ["-device", `${d.qemuDevice},${host}${via},id=${d.id}`];
+    }),
+  ];
+}
+
+export function qemuArgv(
+  config: Config,
+  dtbFile: string,
+  devices: readonly DeviceArg[],
+  backend: VfioBackend = "legacy",
+): string[] {
   return [
     ...machineArgs(machineOf(config.machine)),
     "-nographic",
     ...bootArgs(config),
     "-dtb",
     dtbFile,
-    ...deviceArgs(devices),
+    ...deviceArgs(devices, backend),
     ...config.qemu.extraArgs,
   ];
 }

@@ -5,6 +5,12 @@
  */
 import type { QemuDeviceType } from "../boards/api.js";
 import type { IrqTrigger } from "../vfio/types.js";
+import type { VfioBackend } from "./vfio-backend.js";
+
+/** A file QEMU gets at a fixed fd: /dev/iommu, or a device's VFIO cdev (found after binding). */
+export type HandoffFd =
+  | { fd: number; opens: "iommufd" }
+  | { fd: number; opens: "vfio-device"; device: string };
 
 export interface PlanRegion {
   /** VFIO region index = sysbus MMIO index. */
@@ -70,5 +76,9 @@ export interface Plan {
     binary: string;
     /** Arguments after the binary: machine, boot, -dtb, devices in planned order, extra args. */
     argv: string[];
+    /** How QEMU reaches the devices, and why that way. */
+    vfio: { backend: VfioBackend; reason: string };
+    /** The files the launcher opens and passes at the fd numbers the argv names (iommufd only). */
+    fds: HandoffFd[];
   };
 }

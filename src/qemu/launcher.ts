@@ -39,6 +39,8 @@ export interface QemuStartOptions {
   onQemuMessage?: (line: string) => void;
   /** Pass the user's terminal to the guest console instead of reading QEMU's stdout. */
   interactive?: boolean;
+  /** Open fds QEMU inherits as fd 3, 4, … (the plan's argv names those numbers). */
+  passFds?: readonly number[];
 }
 
 export interface QemuExit {
@@ -83,9 +85,14 @@ export function startQemu(options: QemuStartOptions): QemuProcess {
     detached: !options.interactive,
     reject: false,
     buffer: false,
-    stdin: options.interactive ? "inherit" : "ignore",
-    stdout: options.interactive ? "inherit" : "pipe",
-    stderr: "pipe",
+    stdio: [
+      options.interactive ? "inherit" : "ignore",
+      options.interactive ? "inherit" : "pipe",
+      "pipe",
+      // execa hands integer entries to Node's spawn as they are (the child gets a dup at the
+      // entry's index); its types only spell out 3 to 9.
+      ...((options.passFds ?? []) as 3[]),
+    ],
   });
   const traceLines: string[] = [];
   const messages: string[] = [];

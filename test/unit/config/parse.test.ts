@@ -26,7 +26,7 @@ describe("parseConfig", () => {
         memory: 1024,
         accel: "kvm",
       },
-      qemu: { extraArgs: [] },
+      qemu: { vfioBackend: "auto", extraArgs: [] },
       devices: [{ host: "e0700000.xgmac", managed: true }],
       overlays: [],
       plugins: [],

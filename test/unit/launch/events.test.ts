@@ -17,12 +17,35 @@ describe("describeEvent", () => {
         ],
         warnings: [],
         dtb: "/tmp/guest.dtb",
+        vfio: {
+          backend: "legacy",
+          reason: "QEMU 7.2.15's vfio-platform has no fd or iommufd property",
+        },
       }),
     ).toEqual([
       "planned c000000.tpm_tis as vfio-platform (plugin tpm-tis)",
       "  region 0: 0xc000000 size 0x5000",
       "  IRQ 0: SPI 112 (level)",
       "guest device tree: /tmp/guest.dtb",
+      "VFIO path: legacy (QEMU 7.2.15's vfio-platform has no fd or iommufd property)",
+    ]);
+  });
+
+  it("names every fd an iommufd launch hands QEMU before the command line", () => {
+    expect(
+      describeEvent({
+        event: "qemu-starting",
+        binary: "/usr/bin/qemu-system-aarch64",
+        argv: ["-object", "iommufd,id=platpass-iommufd,fd=3"],
+        fds: [
+          { fd: 3, path: "/dev/iommu" },
+          { fd: 4, path: "/dev/vfio/devices/vfio0" },
+        ],
+      }),
+    ).toEqual([
+      "passing QEMU fd 3: /dev/iommu",
+      "passing QEMU fd 4: /dev/vfio/devices/vfio0",
+      "starting /usr/bin/qemu-system-aarch64 -object iommufd,id=platpass-iommufd,fd=3",
     ]);
   });
 

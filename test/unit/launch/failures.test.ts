@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { explainQemuExit, interruptRemappingProblem } from "../../../src/launch/failures.js";
 
-const gicv2 = { msiRemap: false, allowUnsafeInterrupts: false, interruptController: "GICv2" };
+const gicv2 = {
+  msiRemap: false,
+  allowUnsafeInterrupts: false,
+  iommufdAllowUnsafeInterrupts: undefined,
+  interruptController: "GICv2",
+};
 const exit1 = { exitCode: 1, signal: undefined };
 
 describe("interruptRemappingProblem", () => {
@@ -16,11 +21,22 @@ describe("interruptRemappingProblem", () => {
     expect(interruptRemappingProblem({ ...gicv2, allowUnsafeInterrupts: true })).toBeUndefined();
   });
 
+  it("asks iommufd's own parameter on the iommufd path, and names it", () => {
+    const typeOneAllows = { ...gicv2, allowUnsafeInterrupts: true };
+    const e = interruptRemappingProblem(typeOneAllows, "iommufd");
+    expect(e?.where).toBe("/sys/module/iommufd/parameters/allow_unsafe_interrupts");
+    expect(e?.hint).toMatch(/modprobe iommufd allow_unsafe_interrupts=1/);
+    expect(
+      interruptRemappingProblem({ ...gicv2, iommufdAllowUnsafeInterrupts: true }, "iommufd"),
+    ).toBeUndefined();
+  });
+
   it("lets a GICv3 host with an ITS launch", () => {
     expect(
       interruptRemappingProblem({
         msiRemap: true,
         allowUnsafeInterrupts: false,
+        iommufdAllowUnsafeInterrupts: false,
         interruptController: "GICv3 with ITS",
       }),
     ).toBeUndefined();

@@ -1,0 +1,72 @@
+/**
+ * The files an iommufd launch hands QEMU (`-object iommufd,fd=3`, `fd=4`…): opened here, after
+ * the devices are bound to vfio-platform (a device has a VFIO cdev only then), and closed
+ * again as soon as QEMU has its copies. Closing early matters: while platpass holds a cdev
+ * open, the kernel cannot release the device from vfio-platform when QEMU is done with it.
+ */
+import { closeSync, existsSync, openSync } from "node:fs";
+import { HostError } from "../errors.js";
+import type { HandoffFd } from "../plan/types.js";
+import { LIVE_ROOTS, locateVfioDevice, type VfioRoots } from "../vfio/locate.js";
+
+export interface OpenHandoff {
+  /** Open fds in the order of the plan's fd numbers (the first goes to fd 3). */
+  fds: number[];
+  /** What each one is, for the launch events. */
+  paths: string[];
+  close(): void;
+}
+
+async function pathOf(want: HandoffFd, roots: VfioRoots): Promise<string> {
+  if (want.opens === "iommufd") return `${roots.dev}/iommu`;
+  const loc = await locateVfioDevice(want.device, roots);
+  if (loc.cdevPath === undefined || !existsSync(loc.cdevPath)) {
+    throw new HostError(
+      "HOST_NO_VFIO_CDEV",
+      `${want.device} is bound to ${loc.driver} but has no VFIO device cdev`,
+      {
+        where: loc.cdevPath ?? `/sys/bus/${loc.bus}/devices/${want.device}/vfio-dev`,
+        hint: 'The iommufd path needs Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV; set qemu.vfioBackend to "legacy" to let QEMU open the group instead.',
+      },
+    );
+  }
+  return loc.cdevPath;
+}
+
+/** Opens every planned file read-write; on any failure closes what it opened and throws. */
+export async function openHandoff(
+  wanted: readonly HandoffFd[],
+  roots: VfioRoots = LIVE_ROOTS,
+): Promise<OpenHandoff> {
+  const fds: number[] = [];
+  const paths: string[] = [];
+  const close = () => {
+    for (const fd of fds.splice(0)) closeSync(fd);
+  };
+  try {
+    for (const [i, want] of wanted.entries()) {
+      if (want.fd !== wanted[0]!.fd + i) {
+        throw new Error(`handoff fds must be consecutive, got ${wanted.map((w) => w.fd)}`);
+      }
+      const path = await pathOf(want, roots);
+      try {
+        fds.push(openSync(path, "r+"));
+      } catch (e) {
+        throw new HostError(
+          "HOST_HANDOFF_OPEN_FAILED",
+          `cannot open ${path} for QEMU: ${String(e)}`,
+          {
+            where: path,
+            hint: "platpass opens /dev/iommu and the VFIO cdevs itself (QEMU gets the fds): run it as root or give its user access to them.",
+            cause: e,
+          },
+        );
+      }
+      paths.push(path);
+    }
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { fds, paths, close };
+}
