@@ -1,5 +1,6 @@
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
+import { type BackportsQemu, provisionBackportsQemu } from "./backports-qemu.js";
 import { architecturesFor, packagesFor, type Role } from "./packages.js";
 
 export interface ProvisionReport {
@@ -7,6 +8,8 @@ export interface ProvisionReport {
   installed: string[];
   alreadyPresent: string[];
   architecturesAdded: string[];
+  /** The tests' second QEMU (cached, not installed); only for the 'tests' role. */
+  backportsQemu?: BackportsQemu & { fetched: boolean };
 }
 
 /** Which of these packages dpkg reports as installed. */
@@ -36,10 +39,21 @@ function isRoot(): boolean {
 /**
  * Installs what the role needs when it is missing. Idempotent: a second run does nothing
  * and says so. Without root it installs nothing and says exactly what to run.
+ * The 'tests' role also gets bookworm-backports' QEMU 10.0 into the cache, after the
+ * packages, since those provide its shared libraries.
  */
 export async function provision(
   role: Role,
   progress: (line: string) => void = () => {},
+): Promise<ProvisionReport> {
+  const report = await provisionPackages(role, progress);
+  if (role === "tests") report.backportsQemu = await provisionBackportsQemu(progress);
+  return report;
+}
+
+async function provisionPackages(
+  role: Role,
+  progress: (line: string) => void,
 ): Promise<ProvisionReport> {
   const wanted = packagesFor(role);
   const have = await installedPackages(wanted);

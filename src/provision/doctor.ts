@@ -3,6 +3,7 @@ import { execa } from "execa";
 import { qemuChecks } from "../qemu/checks.js";
 import { loadAddon } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
+import { BACKPORTS_SUITE, backportsQemuCacheDir, cachedBackportsQemu } from "./backports-qemu.js";
 import { packagesFor, type Role } from "./packages.js";
 
 export interface Check {
@@ -143,8 +144,48 @@ const addonProbe: Probe = async () => {
   ];
 };
 
+// The tests' second QEMU: whether provision has put it in the cache, and whether it runs
+// (its shared libraries come from the Debian packages, so a cache copied to another machine
+// may hold a binary that does not start). Reads the cache only; never fetches.
+const backportsQemuProbe: Probe = async () => {
+  const name = `${BACKPORTS_SUITE} QEMU (tests' second QEMU)`;
+  const fix = "platpass provision --for tests";
+  const q = await cachedBackportsQemu().catch(() => undefined);
+  if (!q) {
+    return [
+      {
+        roles: ["tests"],
+        name,
+        ok: false,
+        detail: `not fetched (cache: ${backportsQemuCacheDir()})`,
+        fix,
+      },
+    ];
+  }
+  const version = await tool(q.binary, ["--version"]);
+  return [
+    {
+      roles: ["tests"],
+      name,
+      ok: version !== undefined,
+      detail:
+        version !== undefined
+          ? `${q.version} at ${q.binary}`
+          : `${q.version} at ${q.binary} does not run (a shared library missing?)`,
+      ...(version !== undefined ? {} : { fix }),
+    },
+  ];
+};
+
 /** Further probes registered by other parts (the native addon, the emulated host). */
-export const probes: Probe[] = [toolsProbe, packagesProbe, kernelProbe, aptProbe, addonProbe];
+export const probes: Probe[] = [
+  toolsProbe,
+  packagesProbe,
+  kernelProbe,
+  aptProbe,
+  addonProbe,
+  backportsQemuProbe,
+];
 
 export async function doctor(): Promise<Check[]> {
   const results = await Promise.all(probes.map((p) => p()));
