@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { describeEvent, type LaunchEvent } from "../launch/events.js";
 import { launch } from "../launch/run.js";
@@ -38,6 +38,7 @@ export const launchCommand: Command = {
     "  --grace SECONDS  time the guest gets to power off before QEMU is told to quit (15)",
     "  --console        give the terminal to the guest's console (default when stdin is a TTY)",
     "  --trace-log FILE write QEMU's vfio trace lines (the injection report's evidence) to FILE",
+    "                   as they arrive, so it holds them however the launch ends",
     "  --json           one JSON event per line (discovered, planned, detached, verified,",
     "                   injection, guest, qemu-exited, reattached, ...) for CI",
   ].join("\n"),
@@ -58,23 +59,38 @@ export const launchCommand: Command = {
     const onSignal = (signal: NodeJS.Signals) => {
       if (!stop.signal.aborted) stop.abort(signal);
     };
+    const traceLog = stringOption(args, "trace-log");
+    const traceFd = traceLog === undefined ? undefined : openTraceLog(traceLog);
     for (const s of STOP_SIGNALS) process.on(s, onSignal);
     try {
       const outcome = await launch({
         configFile: args.positionals[0]!,
         emit: printer(io),
+        // Written synchronously, line by line: a crash or SIGKILL loses at most nothing.
+        onTraceLine: traceFd === undefined ? undefined : (l) => writeSync(traceFd, `${l}\n`),
         stop: stop.signal,
         interactive: flag(args, "console") || (!io.json && process.stdin.isTTY === true),
         graceMs: grace * 1000,
       });
-      const traceLog = stringOption(args, "trace-log");
-      if (traceLog)
-        await writeFile(traceLog, outcome.session.traceLines.map((l) => `${l}\n`).join(""));
       const reason = stop.signal.aborted ? String(stop.signal.reason) : undefined;
       if (reason !== undefined) return SIGNAL_EXIT[reason] ?? 1;
       return outcome.guestExitCode;
     } finally {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      if (traceFd !== undefined) closeSync(traceFd);
     }
   },
 };
+
+/** Opened before anything is detached, so a bad path fails with nothing to undo. */
+function openTraceLog(file: string): number {
+  try {
+    return openSync(file, "w");
+  } catch (e) {
+    throw new UsageError("CLI_BAD_TRACE_LOG", `cannot write the trace log: ${String(e)}`, {
+      where: file,
+      hint: "Give --trace-log a path in a writable directory.",
+      cause: e,
+    });
+  }
+}

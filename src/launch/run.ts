@@ -25,6 +25,8 @@ import { runSession, type SessionDevice, type SessionResult } from "./session.js
 export interface LaunchRequest {
   configFile: string;
   emit: LaunchListener;
+  /** Each vfio trace line of QEMU's as it arrives. */
+  onTraceLine?: (line: string) => void;
   /** Aborting it powers the guest down (then quit after `graceMs`). */
   stop: AbortSignal;
   interactive?: boolean;
@@ -103,6 +105,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
           devices: sessionDevices(plan),
           facts: host.host,
           emit,
+          onTraceLine: request.onTraceLine,
           stop: request.stop,
           interactive: request.interactive,
           graceMs: request.graceMs,

@@ -38,6 +38,8 @@ export interface SessionOptions {
   devices: readonly SessionDevice[];
   facts: HostInterruptFacts;
   emit: LaunchListener;
+  /** Each vfio trace line of QEMU's as it arrives (for a trace log that survives any exit). */
+  onTraceLine?: (line: string) => void;
   /** Aborted on SIGINT/SIGTERM: the guest is powered down, then QEMU quits. */
   stop: AbortSignal;
   interactive?: boolean;
@@ -94,6 +96,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     qmpSocket: socket,
     interactive: options.interactive,
     passFds: handoff?.fds,
+    onTraceLine: options.onTraceLine,
     onGuestOutput: (line) => emit({ event: "guest", line }),
     onQemuMessage: (line) => emit({ event: "qemu-message", line }),
   });

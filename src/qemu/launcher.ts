@@ -35,6 +35,8 @@ export interface QemuStartOptions {
   qmpSocket: string;
   /** Each line the guest prints on the serial console (QEMU's stdout). */
   onGuestOutput?: (line: string) => void;
+  /** Each vfio trace line, as QEMU prints it. */
+  onTraceLine?: (line: string) => void;
   /** Each line QEMU prints on stderr that is not a vfio trace event. */
   onQemuMessage?: (line: string) => void;
   /** Pass the user's terminal to the guest console instead of reading QEMU's stdout. */
@@ -104,8 +106,10 @@ export function startQemu(options: QemuStartOptions): QemuProcess {
     if (!child.stderr) return resolve();
     const lines = createInterface({ input: child.stderr });
     lines.on("line", (line) => {
-      if (TRACE_LINE.test(line)) traceLines.push(line);
-      else if (DISPATCH_LINE.test(line)) dispatched();
+      if (TRACE_LINE.test(line)) {
+        traceLines.push(line);
+        options.onTraceLine?.(line);
+      } else if (DISPATCH_LINE.test(line)) dispatched();
       else {
         messages.push(line);
         options.onQemuMessage?.(line);
