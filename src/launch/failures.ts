@@ -50,6 +50,22 @@ const RULES: { test: RegExp; error: (line: string, facts: HostInterruptFacts) =>
       ),
   },
   {
+    test: /error bind device fd=\d+ to iommufd=\d+/,
+    error: (line, facts) =>
+      new QemuError(
+        "QEMU_IOMMUFD_BIND_FAILED",
+        `QEMU could not bind the device to iommufd: ${line.trim()}`,
+        {
+          where: "the fds platpass handed QEMU",
+          hint: /Operation not permitted/.test(line)
+            ? unsafeInterruptsNote(facts.interruptController, "iommufd")
+            : /Inappropriate ioctl/.test(line)
+              ? "The device fd QEMU got is not a VFIO device cdev: this is a platpass bug if the plan's fds came from 'platpass launch'; set qemu.vfioBackend to \"legacy\" meanwhile."
+              : 'Another user may hold the device, or the kernel refused it: check dmesg, or set qemu.vfioBackend to "legacy".',
+        },
+      ),
+  },
+  {
     test: /can not be dynamically instantiated/,
     error: (line) =>
       new QemuError("QEMU_NO_GUEST_DTB", `QEMU refused the device: ${line.trim()}`, {

@@ -44,6 +44,18 @@ describe("interruptRemappingProblem", () => {
 });
 
 describe("explainQemuExit", () => {
+  it("explains an iommufd bind refused for want of MSI remapping with iommufd's own parameter", () => {
+    const e = explainQemuExit(
+      [
+        "qemu-system-aarch64: -device vfio-platform,host=c000000.tpm_tis,iommufd=platpass-iommufd,fd=4,id=platpass0: vfio c000000.tpm_tis: error bind device fd=4 to iommufd=3: Operation not permitted",
+      ],
+      exit1,
+      gicv2,
+    );
+    expect(e.code).toBe("QEMU_IOMMUFD_BIND_FAILED");
+    expect(e.hint).toMatch(/\/sys\/module\/iommufd\/parameters\/allow_unsafe_interrupts/);
+  });
+
   it("recognises QEMU's EPERM on the container and explains MSI remapping", () => {
     const e = explainQemuExit(
       [
