@@ -48,7 +48,8 @@ async function removeStaleTemps(parent: string, dir: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid still runs (a temporary directory's owner, say). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

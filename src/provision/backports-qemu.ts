@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { cacheRoot } from "../bed/debian.js";
 import { isOffline } from "../bed/offline.js";
+import { isAlive } from "../bed/step.js";
 import { EnvironmentError } from "../errors.js";
 import {
   type PackageEntry,
@@ -357,15 +358,6 @@ async function removeStaleTemps(root: string): Promise<void> {
   for (const name of await readdir(root)) {
     const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);
     if (pid && !isAlive(pid)) await rm(join(root, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
