@@ -112,6 +112,7 @@ export function hostModelText(model: HostModel, extra: HostColumn[] = []): strin
   out.push(
     `vfio-platform: ${h.vfioPlatform}   vfio-amba: ${h.vfioAmba}   vfio_iommu_type1: ${h.vfioIommuType1}`,
     `reset_required: ${yesNo(h.resetRequired)}   interrupt controller: ${h.interruptController ?? "unknown"}   MSI remapping: ${yesNo(h.msiRemap)}   allow_unsafe_interrupts: ${yesNo(h.allowUnsafeInterrupts)}`,
+    `VFIO device cdevs: ${yesNo(h.vfioDeviceCdev)}   /dev/iommu: ${yesNo(h.iommufd)}   (both needed for QEMU's fd=/iommufd path)`,
   );
   for (const n of h.notes) out.push("", n);
   return out;
