@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
 import { compileDts, findNode, readDtb } from "../../../src/fdt/index.js";
+import { requireBackportsQemu } from "../../../src/provision/backports-qemu.js";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
 const examples = new URL("../../../dts/examples/", import.meta.url).pathname;
@@ -75,6 +76,43 @@ describe("platpass plan / dtb", () => {
     );
     expect(r.stdout).toMatch(/irq 5\s+117\s+level \+resample/);
     expect(r.stdout).toContain("-device vfio-amd-xgbe,host=e0900000.xgmac,id=platpass0");
+  });
+
+  it("plan hands the devices over as fds on a QEMU that takes them, when asked to", async () => {
+    const qemu10 = await requireBackportsQemu();
+    const file = config("iommufd.json", {
+      machine: { accel: "tcg" },
+      qemu: { binary: qemu10.binary, vfioBackend: "iommufd" },
+      devices: [{ host: "e0700000.xgmac" }, { host: "e0300000.sata" }],
+    });
+    const r = await execa("node", [bin, "plan", file, "--host-dtb", seattle, "--json"]);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.qemu.vfio.backend).toBe("iommufd");
+    expect(plan.qemu.fds).toEqual([
+      { fd: 3, opens: "iommufd" },
+      { fd: 4, opens: "vfio-device", device: "e0700000.xgmac" },
+      { fd: 5, opens: "vfio-device", device: "e0300000.sata" },
+    ]);
+    expect(plan.qemu.argv.slice(-6)).toEqual([
+      "-object",
+      "iommufd,id=platpass-iommufd,fd=3",
+      "-device",
+      "vfio-amd-xgbe,host=e0700000.xgmac,iommufd=platpass-iommufd,fd=4,id=platpass0",
+      "-device",
+      "vfio-platform,host=e0300000.sata,iommufd=platpass-iommufd,fd=5,id=platpass1",
+    ]);
+  });
+
+  it("plan refuses the iommufd path on Debian's QEMU 7.2, saying which QEMUs have it", async () => {
+    const file = config("iommufd-72.json", {
+      machine: { accel: "tcg" },
+      qemu: { vfioBackend: "iommufd" },
+      devices: [{ host: "e0700000.xgmac" }],
+    });
+    const r = await execa("node", [bin, "plan", file, "--host-dtb", seattle], { reject: false });
+    expect(r.exitCode).toBe(6);
+    expect(r.stderr).toMatch(/QEMU 7\.2\.\d+'s vfio-platform has no fd or iommufd property/);
+    expect(r.stderr).toMatch(/QEMU from 9\.0 to 10\.1/);
   });
 
   it("dtb writes the guest tree with the example overlays applied, dtc-checked", async () => {
