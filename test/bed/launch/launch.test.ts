@@ -18,6 +18,12 @@ interface Step {
   exit: number | undefined;
   states: Record<string, Record<string, string>>;
   restoreExit: number | undefined;
+  /** The error the CLI printed as JSON (pretty-printed, so over several lines). */
+  error: Record<string, unknown> | undefined;
+  /** platpass's stderr, when the step kept it apart from stdout (no-remap). */
+  stderr: string[];
+  /** vfio_iommu_type1's allow_unsafe_interrupts around the launch: during, before, after. */
+  unsafe: Record<string, string>;
   text: string;
 }
 
@@ -30,6 +36,8 @@ function parseSteps(output: string): Record<string, Step> {
     const name = chunk.slice(0, chunk.indexOf("\n")).trim();
     const lines = chunk.split("\n");
     const states: Step["states"] = {};
+    const error = /^\{\n[\s\S]*?\n\}$/m.exec(chunk)?.[0];
+    const unsafe = /^@@unsafe \S+ (.*)$/m.exec(chunk)?.[1] ?? "";
     for (const l of lines.filter((x) => x.startsWith("@@state "))) {
       const [, key, ...pairs] = l.split(" ");
       states[key!] = Object.fromEntries(pairs.map((p) => p.split("=") as [string, string]));
@@ -39,6 +47,16 @@ function parseSteps(output: string): Record<string, Step> {
       trace: lines.filter((l) => l.startsWith("@@trace ")).map((l) => l.slice("@@trace ".length)),
       exit: Number(/^@@exit \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
       restoreExit: Number(/^@@restore \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
+      error: error === undefined ? undefined : JSON.parse(error),
+      stderr: lines
+        .filter((l) => l.startsWith("@@stderr "))
+        .map((l) => l.slice("@@stderr ".length)),
+      unsafe: Object.fromEntries(
+        unsafe
+          .split(" ")
+          .filter(Boolean)
+          .map((p) => p.split("=") as [string, string]),
+      ),
       states,
       text: chunk,
     };
@@ -94,6 +112,9 @@ describe("platpass launch on the GICv2 emulated host", () => {
   beforeAll(async () => {
     steps = await bed(2, [
       "launch:tpm:tpm",
+      // Not first: the first launch in a fresh boot also pays for QEMU's capability probe.
+      // Early, so that the launches after it show the parameter was put back.
+      "no-remap:no-remap:tpm",
       "launch:both:both",
       "qemu-kill:qemu-killed:idle:qemu-started",
       "signal:sigint-starting:idle:INT:qemu-starting",
@@ -103,6 +124,36 @@ describe("platpass launch on the GICv2 emulated host", () => {
       "killpoint:killpoint-reattach:idle:launch-before-reattach:injection",
     ]);
   }, 2_800_000);
+
+  it("refuses before QEMU starts when allow_unsafe_interrupts is off, saying why, exit code 4", () => {
+    const s = steps["no-remap"]!;
+    expect(s.unsafe).toEqual({ before: "Y", during: "N", after: "Y" });
+    expect(s.exit).toBe(4);
+    expect(s.error).toMatchObject({
+      error: "HOST_NO_MSI_REMAPPING",
+      class: "host",
+      exitCode: 4,
+      where: "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+    });
+    expect(s.error?.message).toMatch(
+      /no MSI remapping \(GICv2\).*does not allow unsafe interrupts/,
+    );
+    expect(s.error?.hint).toContain(
+      "echo 1 > /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+    );
+    expect(s.stderr.join("\n")).toMatch(
+      /^platpass: this host has no MSI remapping.*\[HOST_NO_MSI_REMAPPING\]$/m,
+    );
+  });
+
+  it("plans on the live host but neither detaches the TPM nor starts QEMU when refusing", () => {
+    const s = steps["no-remap"]!;
+    const events = s.events.map((e) => e.event);
+    expect(events).toContain("planned");
+    for (const never of ["detached", "qemu-starting", "qemu-started", "reattached"])
+      expect(events).not.toContain(never);
+    expect(s.states["no-remap"]).toEqual(HOME);
+  });
 
   it("assigns the TPM with no hand-written DT; L2 reads random bytes through TPM2 commands", () => {
     const s = steps.tpm!;
@@ -190,6 +241,11 @@ describe("platpass launch on the GICv3 emulated host", () => {
   beforeAll(async () => {
     steps = await bed(3, ["launch:tpm:tpm"]);
   }, 2_800_000);
+
+  it("needs no allow_unsafe_interrupts: the GICv3 ITS remaps MSIs", () => {
+    expect(steps.tpm!.unsafe).toEqual({ during: "N" });
+    expect(steps.tpm!.exit).toBe(0);
+  });
 
   it("warns that QEMU fell back to the user-space path, with its cost", () => {
     const s = steps.tpm!;

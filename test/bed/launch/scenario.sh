@@ -12,7 +12,14 @@
 #   platpass-kill:NAME:CFG:EVENT  SIGKILL to platpass once EVENT was printed, then platpass restore
 #   killpoint:NAME:CFG:POINT:EVENT  SIGTERM to platpass once EVENT was printed; platpass
 #                                 SIGKILLs itself at POINT (PLATPASS_TEST_KILL_AT), then restore
+#   no-remap:NAME:CFG             platpass launch with vfio_iommu_type1's allow_unsafe_interrupts
+#                                 off, put back as it was right after; launch's stderr follows its
+#                                 stdout, each line as "@@stderr LINE"
+#
+# Launch steps also print "@@unsafe NAME ..." with allow_unsafe_interrupts (Y or N) while
+# platpass ran and, for no-remap, before and after.
 TPM=/sys/bus/platform/devices/c000000.tpm_tis
+UNSAFE=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
 
 state() {
@@ -59,6 +66,7 @@ EOF
   echo "@@step $name"
   case $kind in
     launch)
+      echo "@@unsafe $name during=$(cat "$UNSAFE")"
       platpass launch --json --trace-log "/tmp/$name.trace" "$(config "$a")" 2>&1
       echo "@@exit $name $?"
       sed 's/^/@@trace /' "/tmp/$name.trace"
@@ -87,6 +95,21 @@ EOF
       kill -TERM "$PID"
       finish "$name"
       restore "$name"
+      ;;
+    no-remap)
+      # Put back right after launch, whatever it did, so the steps after this one see the
+      # host as it booted. stdout and stderr apart: the error's JSON must not be interleaved.
+      was=$(cat "$UNSAFE")
+      echo 0 > "$UNSAFE"
+      during=$(cat "$UNSAFE")
+      platpass launch --json "$(config "$a")" > "/tmp/$name.out" 2> "/tmp/$name.err"
+      code=$?
+      echo "$was" > "$UNSAFE"
+      cat "/tmp/$name.out"
+      sed 's/^/@@stderr /' "/tmp/$name.err"
+      echo "@@exit $name $code"
+      echo "@@unsafe $name before=$was during=$during after=$(cat "$UNSAFE")"
+      state "$name"
       ;;
   esac
 done
