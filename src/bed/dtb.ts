@@ -51,7 +51,19 @@ export async function l1Dtb(
         const [m, machine, ...rest] = machineArgs(shape);
         const r = await execa(
           "qemu-system-aarch64",
-          [m!, `${machine},dumpdtb=${dumped}`, ...rest, ...tpm.qemuArgs, "-display", "none"],
+          // -nic none as the boot has it: QEMU's default NIC wants ipxe-qemu's option ROM,
+          // which provisioning (no Recommends) does not install; as a PCI device it is not in
+          // the tree either way.
+          [
+            m!,
+            `${machine},dumpdtb=${dumped}`,
+            ...rest,
+            ...tpm.qemuArgs,
+            "-display",
+            "none",
+            "-nic",
+            "none",
+          ],
           { reject: false, all: true, stdin: "ignore", timeout: 120_000 },
         );
         if (r.exitCode !== 0) {

@@ -7,6 +7,7 @@ import { HostError, QemuError } from "../errors.js";
 import type { HostReadiness } from "../host/model.js";
 import { unsafeInterruptsNote } from "../host/msi.js";
 import type { VfioBackend } from "../plan/vfio-backend.js";
+import { LAST_VFIO_PLATFORM_RELEASE } from "../qemu/probe.js";
 
 export type HostInterruptFacts = Pick<
   HostReadiness,
@@ -64,6 +65,13 @@ const RULES: { test: RegExp; error: (line: string, facts: HostInterruptFacts) =>
               : 'Another user may hold the device, or the kernel refused it: check dmesg, or set qemu.vfioBackend to "legacy".',
         },
       ),
+  },
+  {
+    test: /'vfio-[a-z0-9-]+' is not a valid device model name/,
+    error: (line) =>
+      new QemuError("QEMU_NO_VFIO_PLATFORM", `QEMU has no such device: ${line.trim()}`, {
+        hint: `QEMU 10.2 removed vfio-platform and its subclasses; use a QEMU from 7.2 to ${LAST_VFIO_PLATFORM_RELEASE} (qemu.binary or PLATPASS_QEMU).`,
+      }),
   },
   {
     test: /can not be dynamically instantiated/,

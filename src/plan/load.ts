@@ -22,12 +22,12 @@ import { liveHostReadiness } from "../host/readiness.js";
 import { Sysfs } from "../host/sysfs.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
-import { findQemu, formatVersion } from "../qemu/binary.js";
+import { findQemu, formatVersion, type QemuBinary } from "../qemu/binary.js";
 import { probeQemu, requireVfioPlatform } from "../qemu/probe.js";
 import { buildPlan } from "./build.js";
 import { machineOf } from "./qemu-args.js";
 import type { Plan } from "./types.js";
-import type { HostVfioSupport } from "./vfio-backend.js";
+import { type HostVfioSupport, needsQemuProbe, type QemuVfioSupport } from "./vfio-backend.js";
 
 /** The host as the planner needs it: its devices and its device tree (for phandles). */
 export interface HostInput {
@@ -96,6 +96,13 @@ async function withOverlays(dtb: Uint8Array, overlays: readonly string[]): Promi
   return applyOverlays(dtb, compiled);
 }
 
+/** The QEMU's vfio-platform properties (probed once per binary, cached). */
+async function probedVfio(binary: QemuBinary): Promise<QemuVfioSupport> {
+  const { probe } = await probeQemu(binary);
+  requireVfioPlatform(probe);
+  return { version: formatVersion(probe.version), ...probe.vfioPlatform };
+}
+
 /** Everything `platpass plan` and `platpass dtb` print or write, for a config file. */
 export async function planConfigFile(
   configFile: string,
@@ -114,8 +121,9 @@ export async function planConfigFile(
     extraArgs: config.qemu.extraArgs,
   });
   progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
-  const { probe } = await probeQemu(binary);
-  requireVfioPlatform(probe);
+  const qemuVfio = needsQemuProbe(config.qemu.vfioBackend, host.vfio)
+    ? await probedVfio(binary)
+    : undefined;
   const { plan, guest } = buildPlan({
     config,
     hostDevices: host.devices,
@@ -124,7 +132,7 @@ export async function planConfigFile(
     registry,
     dtbFile: resolve(options.dtbFile ?? "guest.dtb"),
     qemuBinary: binary.path,
-    qemuVfio: { version: formatVersion(probe.version), ...probe.vfioPlatform },
+    qemuVfio,
     hostVfio: host.vfio,
   });
   const overlaid =

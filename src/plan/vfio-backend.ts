@@ -3,7 +3,8 @@
  * (`host=`). The iommufd path (QEMU 9.0–10.1, Linux 6.6+): platpass opens /dev/iommu and each
  * device's VFIO cdev and hands QEMU the fds (`-object iommufd,fd=`, `fd=`, `iommufd=`), so
  * QEMU needs no access to /dev/vfio or sysfs. Pure: the caller gives what the QEMU probe and
- * the host said.
+ * the host said. The host is asked first: a host without VFIO cdevs settles it without
+ * starting the QEMU to probe it (seconds on a loaded emulated host).
  */
 import type { VfioBackendChoice } from "../config/schema.js";
 import { HostError, QemuError } from "../errors.js";
@@ -22,6 +23,16 @@ export interface QemuVfioSupport {
 export interface HostVfioSupport {
   vfioDeviceCdev: boolean | undefined;
   iommufd: boolean | undefined;
+}
+
+/** Whether the decision depends on the QEMU's properties (else the caller need not probe it). */
+export function needsQemuProbe(
+  requested: VfioBackendChoice,
+  host: HostVfioSupport | undefined,
+): boolean {
+  if (requested === "legacy") return false;
+  if (requested === "iommufd") return true;
+  return host?.vfioDeviceCdev === true && host.iommufd === true;
 }
 
 export interface BackendDecision {
@@ -79,7 +90,7 @@ export function chooseVfioBackend(
   }
   if (!host)
     return { backend: "legacy", reason: "planned offline: the host's iommufd support is unknown" };
-  const missing = noQemu ?? noHost;
+  const missing = noHost ?? noQemu;
   if (missing) return { backend: "legacy", reason: missing };
   return { backend: "iommufd", reason: "the QEMU and the host both have VFIO cdevs and iommufd" };
 }

@@ -44,6 +44,18 @@ describe("interruptRemappingProblem", () => {
 });
 
 describe("explainQemuExit", () => {
+  it("names the last QEMU release with vfio-platform when the QEMU has none", () => {
+    const e = explainQemuExit(
+      [
+        "qemu-system-aarch64: -device vfio-platform,host=c000000.tpm_tis,id=platpass0: 'vfio-platform' is not a valid device model name",
+      ],
+      exit1,
+      gicv2,
+    );
+    expect(e.code).toBe("QEMU_NO_VFIO_PLATFORM");
+    expect(e.hint).toMatch(/7\.2 to 10\.1\.x/);
+  });
+
   it("explains an iommufd bind refused for want of MSI remapping with iommufd's own parameter", () => {
     const e = explainQemuExit(
       [

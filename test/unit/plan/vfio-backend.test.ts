@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HostError, QemuError } from "../../../src/errors.js";
 import { deviceArgs, handoffFds } from "../../../src/plan/qemu-args.js";
-import { chooseVfioBackend } from "../../../src/plan/vfio-backend.js";
+import { chooseVfioBackend, needsQemuProbe } from "../../../src/plan/vfio-backend.js";
 
 const qemu72 = { version: "7.2.15", fd: false, iommufd: false };
 const qemu100 = { version: "10.0.2", fd: true, iommufd: true };
@@ -48,6 +48,20 @@ describe("chooseVfioBackend", () => {
   it("plans iommufd offline when asked, and legacy whenever asked", () => {
     expect(chooseVfioBackend("iommufd", qemu100, undefined).backend).toBe("iommufd");
     expect(chooseVfioBackend("legacy", qemu100, linux66).backend).toBe("legacy");
+  });
+});
+
+describe("needsQemuProbe", () => {
+  it("starts the QEMU only when its answer can change the decision", () => {
+    expect(needsQemuProbe("auto", linux61)).toBe(false);
+    expect(needsQemuProbe("auto", undefined)).toBe(false);
+    expect(needsQemuProbe("legacy", linux66)).toBe(false);
+    expect(needsQemuProbe("auto", linux66)).toBe(true);
+    expect(needsQemuProbe("iommufd", undefined)).toBe(true);
+  });
+
+  it("gives the host's reason when the host alone rules iommufd out", () => {
+    expect(chooseVfioBackend("auto", undefined, linux61).reason).toMatch(/no VFIO device cdevs/);
   });
 });
 
