@@ -164,6 +164,17 @@ describe("platpass launch on the GICv2 emulated host", () => {
       expect(r).toMatch(/^80 01 00 00 00 14 00 00 00 00 00 08( [0-9a-f]{2}){8}$/);
   });
 
+  it("takes the legacy VFIO path on Debian's 6.1, which has no VFIO cdevs, and says so", () => {
+    const planned = steps.tpm!.events.find((e) => e.event === "planned");
+    expect(planned?.vfio).toEqual({
+      backend: "legacy",
+      reason: "this kernel has no VFIO device cdevs (Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV)",
+    });
+    const starting = steps.tpm!.events.find((e) => e.event === "qemu-starting");
+    expect(starting?.fds).toEqual([]);
+    expect(starting?.argv).toContain(`vfio-platform,host=${TPM},id=platpass0`);
+  });
+
   it("reports irqfd with resample for the TPM's level IRQ, and no warning", () => {
     expect(steps.tpm!.trace.join("\n")).toMatch(
       /vfio_platform_start_level_irqfd_injection IRQ index=0, fd = \d+, resamplefd = \d+/,
