@@ -59,7 +59,7 @@ export function demoGuestConfig(options: DemoGuestOptions): ConfigInput {
     kernel: L2_KERNEL,
     initrd: L2_INITRAMFS,
     append: `console=ttyAMA0 quiet panic=-1 -- sh -c "${options.script}"`,
-    qemu: { extraArgs: ["-no-reboot", "-nic", "none", ...(options.extraArgs ?? [])] },
+    qemu: { extraArgs: ["-no-reboot", ...(options.extraArgs ?? [])] },
     devices: options.devices.map((host) => ({ host })),
   };
 }

@@ -91,6 +91,10 @@ export function qemuArgv(
   return [
     ...machineArgs(machineOf(config.machine)),
     "-nographic",
+    // No default NIC: the guest gets the devices the plan names and what extraArgs adds (QEMU's
+    // default would be a user-networked virtio-net-pci, whose option ROM comes from ipxe-qemu).
+    "-nic",
+    "none",
     ...bootArgs(config),
     "-dtb",
     dtbFile,

@@ -8,7 +8,9 @@ export type Role = "plan" | "launch" | "bed" | "tests";
 export const ROLE_PACKAGES: Record<Role, readonly string[]> = {
   // Planning needs QEMU only for its own DTB dump, and dtc to check what we write.
   plan: ["qemu-system-arm", "device-tree-compiler"],
-  launch: ["qemu-system-arm", "device-tree-compiler"],
+  // ipxe-qemu: the option ROMs of QEMU's PCI NICs, for a guest given one with qemu.extraArgs
+  // (provisioning skips Recommends, where Debian puts it).
+  launch: ["qemu-system-arm", "device-tree-compiler", "ipxe-qemu"],
   // The emulated ARM host: cross toolchain for the out-of-tree modules and the addon,
   // kernel build prerequisites, initramfs tools, debootstrap for the nested userland.
   bed: [

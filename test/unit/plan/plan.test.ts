@@ -67,6 +67,8 @@ describe("buildPlan", () => {
       "-m",
       "512M",
       "-nographic",
+      "-nic",
+      "none",
       "-kernel",
       "/boot/Image",
       "-append",
