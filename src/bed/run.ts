@@ -7,6 +7,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { EnvironmentError, QemuError, UsageError } from "../errors.js";
@@ -197,11 +198,15 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     let commandMs = 0;
     let initFailed = false;
     let qemuStderr = "";
+    // Chunks end anywhere, also inside a multi-byte character (the console carries UTF-8
+    // such as "→"): decode across chunk boundaries, never chunk by chunk.
+    const stderrText = new StringDecoder("utf8");
+    const stdoutText = new StringDecoder("utf8");
     qemu.stderr?.on("data", (d: Buffer | string) => {
-      qemuStderr += d.toString();
+      qemuStderr += typeof d === "string" ? d : stderrText.write(d);
     });
     qemu.stdout?.on("data", (d: Buffer | string) => {
-      const text = d.toString();
+      const text = typeof d === "string" ? d : stdoutText.write(d);
       if (mode === "shell") passToTerminal(text, phase);
       for (const ev of parser.feed(text)) {
         if (ev.kind === "started") {

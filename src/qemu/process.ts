@@ -48,11 +48,14 @@ export async function startQemu(
   );
   let out = "";
   let err = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    if (out.length < OUTPUT_LIMIT) out += d.toString("utf8");
+  // setEncoding decodes across chunk boundaries (a chunk may end inside a character).
+  child.stdout?.setEncoding("utf8");
+  child.stderr?.setEncoding("utf8");
+  child.stdout?.on("data", (d: string) => {
+    if (out.length < OUTPUT_LIMIT) out += d;
   });
-  child.stderr?.on("data", (d: Buffer) => {
-    if (err.length < OUTPUT_LIMIT) err += d.toString("utf8");
+  child.stderr?.on("data", (d: string) => {
+    if (err.length < OUTPUT_LIMIT) err += d;
   });
   let hasExited = false;
   const exited = child.then((r) => {
