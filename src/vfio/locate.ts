@@ -81,7 +81,10 @@ export async function locateVfioDevice(
   const groupDevices = (
     await readdir(join(groupDir, "devices")).catch(() => [] as string[])
   ).sort();
-  const cdev = (await readdir(join(dir, "vfio-dev")).catch(() => [] as string[]))[0];
+  // Linux 6.1 already lists the device under vfio-dev/ but makes no /dev node for it: only a
+  // node that exists is a cdev (6.6+ with CONFIG_VFIO_DEVICE_CDEV).
+  const cdevName = (await readdir(join(dir, "vfio-dev")).catch(() => [] as string[]))[0];
+  const cdev = cdevName && join(roots.dev, "vfio", "devices", cdevName);
   const iommufd = join(roots.dev, "iommu");
   return {
     name,
@@ -91,7 +94,7 @@ export async function locateVfioDevice(
     noiommu,
     groupPath: join(roots.dev, "vfio", noiommu ? `noiommu-${group}` : String(group)),
     groupDevices,
-    cdevPath: cdev ? join(roots.dev, "vfio", "devices", cdev) : undefined,
+    cdevPath: cdev && existsSync(cdev) ? cdev : undefined,
     iommufdPath: existsSync(iommufd) ? iommufd : undefined,
   };
 }

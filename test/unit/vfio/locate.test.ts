@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { locateVfioDevice } from "../../../src/vfio/locate.js";
 import { sysfsTree } from "./sysfs-tree.js";
@@ -38,6 +39,14 @@ describe("locateVfioDevice", () => {
     const loc = await locateVfioDevice("c000000.tpm_tis", roots);
     expect(loc.cdevPath).toBe(`${roots.dev}/vfio/devices/vfio0`);
     expect(loc.iommufdPath).toBe(`${roots.dev}/iommu`);
+  });
+
+  it("takes a vfio-dev entry without its /dev node (Linux 6.1) for no cdev", async () => {
+    const roots = sysfsTree([
+      { name: "c000000.tpm_tis", driver: "vfio-platform", group: 0, cdev: "vfio0" },
+    ]);
+    rmSync(`${roots.dev}/vfio/devices/vfio0`);
+    expect((await locateVfioDevice("c000000.tpm_tis", roots)).cdevPath).toBeUndefined();
   });
 
   it("refuses a device bound to another driver, with the commands that rebind it", async () => {

@@ -35,7 +35,11 @@ export function sysfsTree(devices: TreeDevice[], options: { iommufd?: boolean } 
       if (d.groupName) writeFileSync(join(g, "name"), `${d.groupName}\n`);
       symlinkSync(g, join(real, "iommu_group"));
     }
-    if (d.cdev) mkdirSync(join(real, "vfio-dev", d.cdev), { recursive: true });
+    if (d.cdev) {
+      mkdirSync(join(real, "vfio-dev", d.cdev), { recursive: true });
+      mkdirSync(join(dev, "vfio", "devices"), { recursive: true });
+      writeFileSync(join(dev, "vfio", "devices", d.cdev), "");
+    }
   }
   return { sysfs, dev };
 }
