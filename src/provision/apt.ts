@@ -42,6 +42,12 @@ function isRoot(): boolean {
  * The 'tests' role also gets bookworm-backports' QEMU 10.0 into the cache, after the
  * packages, since those provide its shared libraries.
  */
+/**
+ * Another apt or dpkg run (unattended-upgrades, a second provision) holds the dpkg lock for a
+ * while: wait for it, as a person would, instead of failing at once.
+ */
+const WAIT_FOR_LOCK = ["-o", "DPkg::Lock::Timeout=300"];
+
 export async function provision(
   role: Role,
   progress: (line: string) => void = () => {},
@@ -87,7 +93,11 @@ async function provisionPackages(
     report.architecturesAdded.push(arch);
   }
   progress("provision: apt-get update");
-  const update = await execa("apt-get", ["update"], { reject: false, env, all: true });
+  const update = await execa("apt-get", [...WAIT_FOR_LOCK, "update"], {
+    reject: false,
+    env,
+    all: true,
+  });
   if (update.exitCode !== 0) {
     throw new EnvironmentError("PROVISION_APT_UPDATE", "apt-get update failed", {
       hint: `Check the machine's Debian sources and network. apt said: ${update.all?.split("\n").slice(-3).join(" ")}`,
@@ -97,7 +107,7 @@ async function provisionPackages(
     progress(`provision: apt-get install ${missing.join(" ")} (this can take a few minutes)`);
     const install = await execa(
       "apt-get",
-      ["install", "-y", "--no-install-recommends", ...missing],
+      [...WAIT_FOR_LOCK, "install", "-y", "--no-install-recommends", ...missing],
       {
         reject: false,
         env,
