@@ -160,6 +160,31 @@ export interface OptionsSchema<Options> {
       };
 }
 
+/** One register access of a quiesce, on the device's region `region` (0 unless told). */
+export type QuiesceStep =
+  | { offset: number; write: number; width?: 8 | 16 | 32; region?: number }
+  | {
+      offset: number;
+      /** Poll until `(value & mask) === equals`, for at most `timeoutMs` (default 750). */
+      waitFor: { mask: number; equals: number };
+      width?: 8 | 16 | 32;
+      region?: number;
+      timeoutMs?: number;
+    };
+
+/**
+ * What a vfio-platform reset module would do, for a device that has none (vfio-platform
+ * reset_required=0 hands it over as the host driver left it): register accesses platpass
+ * makes through VFIO after binding and before QEMU opens the device. A level interrupt the
+ * host driver left asserted is the case in point: QEMU's irqfd with resample loses it and
+ * every interrupt after it for the whole run.
+ */
+export interface Quiesce {
+  /** One sentence for the launch report. */
+  why: string;
+  steps: readonly QuiesceStep[];
+}
+
 export interface BoardPlugin<Options = unknown> {
   /** Unique name users put in a config's `plugin` ("amd-xgbe"). */
   name: string;
@@ -174,6 +199,8 @@ export interface BoardPlugin<Options = unknown> {
    */
   copy?: readonly CopiedProperty[];
   options?: OptionsSchema<Options>;
+  /** Register accesses that leave the device clean for the guest (see Quiesce). */
+  quiesce?: Quiesce;
   /** The guest node for one device. */
   build(ctx: BuildContext<Options>): DeviceNode;
 }

@@ -38,6 +38,7 @@ export type LaunchEvent =
       vfio: { backend: VfioBackend; reason: string };
     }
   | { event: "detached"; device: string; from: string | undefined; to: string }
+  | { event: "quiesced"; device: string; steps: number; why: string }
   | { event: "qemu-starting"; binary: string; argv: string[]; fds: { fd: number; path: string }[] }
   | { event: "qemu-started"; pid: number | undefined }
   | { event: "verified"; devices: number; regions: number; irqs: number }
@@ -76,6 +77,8 @@ export function describeEvent(e: LaunchEvent): string[] {
       ];
     case "detached":
       return [`detached ${e.device} from ${e.from ?? "no driver"}, bound to ${e.to}`];
+    case "quiesced":
+      return [`quiesced ${e.device} (${e.steps} register accesses): ${e.why}`];
     case "qemu-starting":
       return [
         ...e.fds.map((f) => `passing QEMU fd ${f.fd}: ${f.path}`),

@@ -20,6 +20,7 @@ import type { LaunchListener } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
 import { openHandoff } from "./handoff.js";
 import { prepareLaunch } from "./prepare.js";
+import { quiesceDevice } from "./quiesce.js";
 import { runSession, type SessionDevice, type SessionResult } from "./session.js";
 
 export interface LaunchRequest {
@@ -95,6 +96,16 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
         emit({ event: "detached", device: d.device, from: d.from, to: d.driver });
       }
       killPoint("launch-detached");
+      for (const d of plan.devices) {
+        if (!d.quiesce) continue;
+        await quiesceDevice(d.host, d.quiesce);
+        emit({
+          event: "quiesced",
+          device: d.host,
+          steps: d.quiesce.steps.length,
+          why: d.quiesce.why,
+        });
+      }
       const handoff = await openHandoff(plan.qemu.fds);
       let session: SessionResult;
       try {

@@ -215,6 +215,7 @@ function buildDevice(
     irqs,
     guestNodes: [`${busPath}/${device.name}${unit}`, ...extra],
     warnings,
+    ...(plugin.quiesce ? { quiesce: plugin.quiesce } : {}),
   };
 }
 

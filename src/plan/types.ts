@@ -3,7 +3,7 @@
  * gets them, where QEMU maps each region and wires each IRQ, the warnings a user should read,
  * the guest device tree and the QEMU arguments.
  */
-import type { QemuDeviceType } from "../boards/api.js";
+import type { QemuDeviceType, Quiesce } from "../boards/api.js";
 import type { IrqTrigger } from "../vfio/types.js";
 import type { VfioBackend } from "./vfio-backend.js";
 
@@ -58,6 +58,8 @@ export interface PlannedDevice {
   /** Guest DT nodes the plugin wrote for it (the device node first). */
   guestNodes: string[];
   warnings: PlanDeviceWarning[];
+  /** The plugin's quiesce, run through VFIO before QEMU opens the device; absent if none. */
+  quiesce?: Quiesce;
 }
 
 export interface Plan {
