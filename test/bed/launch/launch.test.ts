@@ -91,6 +91,10 @@ function configs(gic: 2 | 3) {
       demoGuestConfig({ gic, devices: [TPM, VIRTIO], script: tpmGuestScript(1) }),
     ),
     CFG_idle: JSON.stringify(demoGuestConfig({ gic, devices: [TPM], script: "sleep 600" })),
+    CFG_bound: JSON.stringify({
+      ...demoGuestConfig({ gic, devices: [TPM], script: tpmGuestScript(5) }),
+      devices: [{ host: TPM, managed: false }],
+    }),
   };
 }
 
@@ -116,6 +120,7 @@ describe("platpass launch on the GICv2 emulated host", () => {
       // Early, so that the launches after it show the parameter was put back.
       "no-remap:no-remap:tpm",
       "launch:both:both",
+      "asserted:asserted:bound",
       "qemu-kill:qemu-killed:idle:qemu-started",
       "signal:sigint-starting:idle:INT:qemu-starting",
       "signal:sigterm-running:idle:TERM:injection",
@@ -190,6 +195,17 @@ describe("platpass launch on the GICv2 emulated host", () => {
     const tpm = readGuestTpm(guestOutput(steps.tpm!));
     expect(tpm.polling).toBe(false);
     expect(tpm.irqsAfter! - tpm.irqsBefore!).toBeGreaterThanOrEqual(5);
+  });
+
+  it("quiesces a TPM handed over with its interrupt asserted, so L2 still gets every interrupt", () => {
+    const s = steps.asserted!;
+    expect(s.text).toMatch(/^@@asserted asserted status=0x00000004$/m);
+    expect(s.exit).toBe(0);
+    expect(s.events.find((e) => e.event === "quiesced")).toMatchObject({ device: TPM, steps: 5 });
+    const tpm = readGuestTpm(guestOutput(s));
+    expect(tpm.polling).toBe(false);
+    expect(tpm.irqsAfter! - tpm.irqsBefore!).toBeGreaterThanOrEqual(5);
+    expect(s.states.asserted).toEqual(HOME);
   });
 
   it("verifies two devices against QEMU's mtree/qtree/QOM and plans the transport after the TPM", () => {

@@ -12,6 +12,11 @@
 #   platpass-kill:NAME:CFG:EVENT  SIGKILL to platpass once EVENT was printed, then platpass restore
 #   killpoint:NAME:CFG:POINT:EVENT  SIGTERM to platpass once EVENT was printed; platpass
 #                                 SIGKILLs itself at POINT (PLATPASS_TEST_KILL_AT), then restore
+#   asserted:NAME:CFG             the TPM bound to vfio-platform with a locality-change interrupt
+#                                 asserted (raised through VFIO, as the host's tpm_tis leaves
+#                                 it now and then), then platpass launch of the bound device
+#                                 (CFG has managed: false), then platpass reattach; prints
+#                                 "@@asserted NAME status=INT_STATUS" before the launch
 #   no-remap:NAME:CFG             platpass launch with vfio_iommu_type1's allow_unsafe_interrupts
 #                                 off, put back as it was right after; launch's stderr follows its
 #                                 stdout, each line as "@@stderr LINE"
@@ -95,6 +100,17 @@ EOF
       kill -TERM "$PID"
       finish "$name"
       restore "$name"
+      ;;
+    asserted)
+      platpass detach c000000.tpm_tis > /dev/null
+      platpass poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
+      sleep 0.2
+      platpass poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
+      echo "@@asserted $name status=$(platpass peek c000000.tpm_tis 0 0x10)"
+      platpass launch --json "$(config "$a")" 2>&1
+      echo "@@exit $name $?"
+      platpass reattach c000000.tpm_tis > /dev/null
+      state "$name"
       ;;
     no-remap)
       # Put back right after launch, whatever it did, so the steps after this one see the
