@@ -4,28 +4,29 @@
  * again as soon as QEMU has its copies. Closing early matters: while platpass holds a cdev
  * open, the kernel cannot release the device from vfio-platform when QEMU is done with it.
  */
-import { closeSync, existsSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { HostError } from "../errors.js";
+import { FIRST_HANDOFF_FD } from "../plan/qemu-args.js";
 import type { HandoffFd } from "../plan/types.js";
 import { LIVE_ROOTS, locateVfioDevice, type VfioRoots } from "../vfio/locate.js";
 
 export interface OpenHandoff {
-  /** Open fds in the order of the plan's fd numbers (the first goes to fd 3). */
+  /** Our open fds, in the order of the plan's fd numbers (the launcher puts the first at 3). */
   fds: number[];
-  /** What each one is, for the launch events. */
-  paths: string[];
+  /** The fd number QEMU sees each file at and what the file is, for the launch events. */
+  files: { fd: number; path: string }[];
   close(): void;
 }
 
 async function pathOf(want: HandoffFd, roots: VfioRoots): Promise<string> {
   if (want.opens === "iommufd") return `${roots.dev}/iommu`;
   const loc = await locateVfioDevice(want.device, roots);
-  if (loc.cdevPath === undefined || !existsSync(loc.cdevPath)) {
+  if (loc.cdevPath === undefined) {
     throw new HostError(
       "HOST_NO_VFIO_CDEV",
       `${want.device} is bound to ${loc.driver} but has no VFIO device cdev`,
       {
-        where: loc.cdevPath ?? `/sys/bus/${loc.bus}/devices/${want.device}/vfio-dev`,
+        where: `/sys/bus/${loc.bus}/devices/${want.device}/vfio-dev`,
         hint: 'The iommufd path needs Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV; set qemu.vfioBackend to "legacy" to let QEMU open the group instead.',
       },
     );
@@ -39,14 +40,17 @@ export async function openHandoff(
   roots: VfioRoots = LIVE_ROOTS,
 ): Promise<OpenHandoff> {
   const fds: number[] = [];
-  const paths: string[] = [];
+  const files: OpenHandoff["files"] = [];
   const close = () => {
     for (const fd of fds.splice(0)) closeSync(fd);
   };
   try {
     for (const [i, want] of wanted.entries()) {
-      if (want.fd !== wanted[0]!.fd + i) {
-        throw new Error(`handoff fds must be consecutive, got ${wanted.map((w) => w.fd)}`);
+      // The launcher passes the files positionally from fd 3 on.
+      if (want.fd !== FIRST_HANDOFF_FD + i) {
+        throw new Error(
+          `handoff fds must run from ${FIRST_HANDOFF_FD} without gaps, got ${wanted.map((w) => w.fd)}`,
+        );
       }
       const path = await pathOf(want, roots);
       try {
@@ -62,11 +66,11 @@ export async function openHandoff(
           },
         );
       }
-      paths.push(path);
+      files.push({ fd: want.fd, path });
     }
   } catch (e) {
     close();
     throw e;
   }
-  return { fds, paths, close };
+  return { fds, files, close };
 }

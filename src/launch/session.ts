@@ -8,7 +8,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatpassError } from "../errors.js";
-import { FIRST_HANDOFF_FD } from "../plan/qemu-args.js";
 import {
   type InjectionReport,
   injectionReport,
@@ -88,7 +87,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     event: "qemu-starting",
     binary: options.binary,
     argv: [...options.argv],
-    fds: (handoff?.paths ?? []).map((path, i) => ({ fd: FIRST_HANDOFF_FD + i, path })),
+    fds: handoff?.files ?? [],
   });
   const qemu = startQemu({
     binary: options.binary,

@@ -59,10 +59,10 @@ describe("the iommufd fd handoff", () => {
       "iommufd",
     );
     const handoff = await openHandoff(planned, roots);
-    expect(handoff.paths).toEqual([
-      join(roots.dev, "iommu"),
-      join(roots.dev, "vfio/devices/vfio0"),
-      join(roots.dev, "vfio/devices/vfio1"),
+    expect(handoff.files).toEqual([
+      { fd: 3, path: join(roots.dev, "iommu") },
+      { fd: 4, path: join(roots.dev, "vfio/devices/vfio0") },
+      { fd: 5, path: join(roots.dev, "vfio/devices/vfio1") },
     ]);
     const child = startQemu({
       binary: join(root, "child.sh"),
