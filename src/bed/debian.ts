@@ -29,6 +29,16 @@ export interface DebianPackage {
   root: string;
 }
 
+/**
+ * The mirror apt already uses for SUITE/main packages of ARCH, from `apt-cache policy`
+ * (no trailing slash); undefined when apt's sources have none.
+ */
+export async function aptMirror(suite: string, arch: string): Promise<string | undefined> {
+  const r = await execa("apt-cache", ["policy"], { reject: false });
+  const line = r.stdout.split("\n").find((l) => l.includes(` ${suite}/main ${arch} Packages`));
+  return line?.trim().split(/\s+/)[1]?.replace(/\/+$/, "");
+}
+
 async function candidateVersion(spec: string): Promise<string> {
   const r = await execa("apt-cache", ["policy", spec], { reject: false });
   const v = r.stdout.match(/Candidate:\s*(\S+)/)?.[1];

@@ -8,6 +8,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
+import { aptMirror } from "./debian.js";
 import type { BedNode } from "./node.js";
 import { requireOnline } from "./offline.js";
 import { cachedStep, type Progress, recipeDigest } from "./step.js";
@@ -23,13 +24,9 @@ export const CHECKOUT_MOUNT = "/platpass";
 /** Where L1 mounts the nested guest's kernel and initramfs. */
 export const L2_MOUNT = "/opt/platpass/l2";
 
-/** The mirror apt already uses for the suite's arm64 packages (from `apt-cache policy`). */
-async function aptMirror(): Promise<string> {
-  const r = await execa("apt-cache", ["policy"], { reject: false });
-  const line = r.stdout
-    .split("\n")
-    .find((l) => l.includes(` ${USERLAND_SUITE}/main arm64 Packages`));
-  const uri = line?.trim().split(/\s+/)[1];
+/** The mirror apt already uses for the suite's arm64 packages. */
+async function userlandMirror(): Promise<string> {
+  const uri = await aptMirror(USERLAND_SUITE, "arm64");
   if (!uri) {
     throw new EnvironmentError(
       "BED_NO_MIRROR",
@@ -56,7 +53,7 @@ export async function bedUserland(
     progress,
     async (root) => {
       requireOnline(`debootstrap ${USERLAND_SUITE}`);
-      const mirror = await aptMirror();
+      const mirror = await userlandMirror();
       const r = await execa(
         "debootstrap",
         [

@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { cacheRoot } from "../bed/debian.js";
+import { aptMirror, cacheRoot } from "../bed/debian.js";
 import { isOffline } from "../bed/offline.js";
 import { isAlive } from "../bed/step.js";
 import { EnvironmentError } from "../errors.js";
@@ -150,7 +150,7 @@ export async function provisionBackportsQemu(
       },
     );
   }
-  const mirror = await aptMirror(arch);
+  const mirror = await backportsMirror(arch);
   const entry = await indexEntry(mirror, arch, progress);
   const q = layout(backportsQemuCacheDir(), entry.version, arch);
   if (existsSync(join(q.dir, ASSET_FILE)) && existsSync(q.binary)) return { ...q, fetched: false };
@@ -158,11 +158,9 @@ export async function provisionBackportsQemu(
   return { ...q, fetched: true };
 }
 
-/** The mirror apt uses for bookworm/main on this architecture (from `apt-cache policy`). */
-async function aptMirror(arch: string): Promise<string> {
-  const r = await execa("apt-cache", ["policy"], { reject: false });
-  const line = r.stdout.split("\n").find((l) => l.includes(` ${BASE_SUITE}/main ${arch} Packages`));
-  const uri = line?.trim().split(/\s+/)[1];
+/** The mirror apt uses for bookworm/main on this architecture: backports live beside it. */
+async function backportsMirror(arch: string): Promise<string> {
+  const uri = await aptMirror(BASE_SUITE, arch);
   if (!uri || !/^https?:\/\//.test(uri)) {
     throw new EnvironmentError(
       "BACKPORTS_NO_MIRROR",
@@ -172,7 +170,7 @@ async function aptMirror(arch: string): Promise<string> {
       },
     );
   }
-  return uri.replace(/\/+$/, "");
+  return uri;
 }
 
 /** The accepted qemu-system-arm entry of the signed backports index. */
