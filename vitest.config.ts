@@ -14,6 +14,17 @@ export default defineConfig({
         },
       },
       {
+        // Hostile state and hostile input (Firecracker groups tests by purpose): real files,
+        // real processes, run as root with an unprivileged user planting the attacks.
+        test: {
+          name: "security",
+          include: ["test/security/**/*.test.ts"],
+          globalSetup: ["test/support/private-tmpdir.ts"],
+          testTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: "qemu",
           include: ["test/qemu/**/*.test.ts"],

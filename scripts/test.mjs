@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 
-const lanes = (process.env.PLATPASS_LANES ?? "unit,qemu,bed").split(",");
+const lanes = (process.env.PLATPASS_LANES ?? "unit,security,qemu,bed").split(",");
 
 function step(title, cmd, args) {
   process.stderr.write(`\n== ${title}: ${cmd} ${args.join(" ")}\n`);
