@@ -20,6 +20,7 @@ import { readLiveDt } from "../host/livedt.js";
 import { devicesFromDtb } from "../host/offline.js";
 import { liveHostReadiness } from "../host/readiness.js";
 import { Sysfs } from "../host/sysfs.js";
+import { dumpMachine, hostKvm, type KvmFacts } from "../machvirt/accel.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
 import { findQemu, formatVersion, type QemuBinary } from "../qemu/binary.js";
@@ -45,6 +46,8 @@ export interface PlanOptions {
   /** Where the guest DTB will be written (goes into the argv's -dtb). */
   dtbFile?: string | undefined;
   progress?: (line: string) => void;
+  /** The machine's KVM facts (architecture, /dev/kvm); the running machine's by default. */
+  kvm?: KvmFacts | undefined;
 }
 
 export interface LoadedPlan {
@@ -114,10 +117,10 @@ export async function planConfigFile(
   const host = options.host ?? (await readHost(options.hostDtb));
   const binary = await findQemu({ explicit: config.qemu.binary });
   const machine = machineOf(config.machine);
-  const noKvm = machine.accel === "kvm" && !existsSync("/dev/kvm");
+  const dump = dumpMachine(machine, options.kvm ?? hostKvm());
   const base = await baseDtb({
     binary,
-    machine: noKvm ? { ...machine, accel: "tcg" } : machine,
+    machine: dump.machine,
     extraArgs: config.qemu.extraArgs,
   });
   progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
@@ -141,12 +144,7 @@ export async function planConfigFile(
       : guest;
   reseedChosen(overlaid);
   const dtb = writeDtb(overlaid);
-  const warnings = noKvm
-    ? [
-        ...plan.warnings,
-        "base DTB dumped with -accel tcg: this machine has no /dev/kvm; plan on the board itself to dump it with kvm",
-      ]
-    : plan.warnings;
+  const warnings = dump.warning ? [...plan.warnings, dump.warning] : plan.warnings;
   return {
     plan: { ...plan, warnings, guest: { ...plan.guest, dtb: Buffer.from(dtb).toString("base64") } },
     config,

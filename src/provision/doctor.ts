@@ -1,5 +1,6 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
+import { hostKvm, kvmVerdict } from "../machvirt/accel.js";
 import { qemuChecks } from "../qemu/checks.js";
 import { loadAddon } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
@@ -74,7 +75,8 @@ const toolsProbe: Probe = async () => {
 };
 
 const kernelProbe: Probe = async () => {
-  const kvm = await exists("/dev/kvm");
+  const facts = hostKvm();
+  const kvm = kvmVerdict(facts);
   const vfio = await exists("/dev/vfio/vfio");
   const modules = (await readFile("/proc/modules", "utf8").catch(() => ""))
     .split("\n")
@@ -84,11 +86,18 @@ const kernelProbe: Probe = async () => {
     {
       roles: ["launch"],
       name: "KVM",
-      ok: kvm,
-      detail: kvm ? "/dev/kvm present" : "/dev/kvm absent (guests run under TCG, slowly)",
-      ...(kvm
+      ok: kvm.usable,
+      detail: kvm.usable
+        ? "/dev/kvm opens on this arm64 host"
+        : `no KVM for aarch64 guests: ${kvm.reason} (guests run under TCG, slowly)`,
+      ...(kvm.usable
         ? {}
-        : { fix: "on an ARM host: boot with KVM enabled (EL2); on x86, use 'platpass bed'" }),
+        : {
+            fix:
+              facts.arch === "arm64"
+                ? "boot the host at EL2 with KVM enabled, and run as root or a member of group kvm"
+                : "run guests on an arm64 host, or under TCG here ('platpass bed' does)",
+          }),
     },
     {
       roles: ["launch"],
