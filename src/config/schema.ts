@@ -5,6 +5,7 @@
  * complete config; everything else has a default.
  */
 import { z } from "zod";
+import { deviceNameProblem } from "../host/device-name.js";
 
 const path = z.string().min(1);
 
@@ -62,7 +63,15 @@ export const DeviceSchema = z
   .strictObject({
     host: z
       .string()
-      .min(1)
+      .min(1, { abort: true })
+      .superRefine((name, ctx) => {
+        const problem = deviceNameProblem(name);
+        if (problem)
+          ctx.addIssue({
+            code: "custom",
+            message: `${JSON.stringify(name)} is not a sysfs device name: ${problem}`,
+          });
+      })
       .describe("The host device's sysfs name, e.g. 'e0700000.xgmac' (see 'platpass list')."),
     plugin: z
       .string()

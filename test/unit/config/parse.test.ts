@@ -92,6 +92,21 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("rejects a host name that is not one sysfs directory entry, naming it", () => {
+    expect(problems({ devices: [{ host: "../../../../elsewhere/dev1" }, { host: ".." }] })).toEqual(
+      [
+        {
+          path: "$.devices[0].host",
+          message: `"../../../../elsewhere/dev1" is not a sysfs device name: it contains '/'`,
+        },
+        {
+          path: "$.devices[1].host",
+          message: `".." is not a sysfs device name: '..' is a directory, not a device`,
+        },
+      ],
+    );
+  });
+
   it("rejects the same host device assigned twice, naming the first", () => {
     expect(problems({ devices: [{ host: "x.y" }, { host: "x.y" }] })).toEqual([
       { path: "$.devices[1].host", message: "'x.y' is already assigned by devices[0]" },
