@@ -235,8 +235,12 @@ async function rollback(s: DetachSession, failed: string): Promise<void> {
       .reverse(),
   ];
   for (const name of names) {
-    const entry = readEntry(s.state, name);
-    if (entry) await undoEntry(s.sysfs, s.state, entry, s.timeoutMs).catch(() => undefined);
+    try {
+      const entry = readEntry(s.state, name);
+      if (entry) await undoEntry(s.sysfs, s.state, entry, s.timeoutMs);
+    } catch {
+      // The first error is the one to report; 'platpass restore' retries what is left.
+    }
   }
   s.devices.length = 0;
 }

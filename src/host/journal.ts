@@ -2,42 +2,87 @@
  * The binding journal: one record per device platpass has changed, written durably
  * BEFORE each change to sysfs, naming what the device had before (driver, override) and
  * the step about to run. Whatever a crash leaves, the record says how to put it back.
+ * Root writes sysfs from what a record says, so a record is believed only when every field
+ * has the shape platpass writes and its device is the one its file is named after.
  */
-import { readdirSync, readFileSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
-import type { HostBus } from "./device.js";
-import type { Owner } from "./owner.js";
-import { syncDir, writeDurably } from "./state.js";
+import { randomBytes } from "node:crypto";
+import { readdirSync, renameSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { z } from "zod";
+import { HostError } from "../errors.js";
+import { ownerSchema } from "./owner.js";
+import {
+  assertDeviceName,
+  deviceNameSchema,
+  driverNameSchema,
+  isDeviceName,
+  parseRecord,
+  readStateFile,
+  stateSubdir,
+  syncDir,
+  unlinkQuietly,
+  writeDurably,
+} from "./state.js";
 
-export type JournalPhase = "detaching" | "detached" | "reattaching";
+const phaseSchema = z.enum(["detaching", "detached", "reattaching"]);
 
-export interface JournalEntry {
-  device: string;
-  bus: HostBus;
+export type JournalPhase = z.infer<typeof phaseSchema>;
+
+const entrySchema = z.object({
+  device: deviceNameSchema,
+  bus: z.enum(["platform", "amba"]),
   /** The device as platpass found it. */
-  original: { driver: string | undefined; override: string | undefined };
+  original: z.object({
+    driver: driverNameSchema.optional(),
+    override: driverNameSchema.optional(),
+  }),
   /** The vfio driver it is being moved to. */
-  target: string;
-  iommuGroup: number;
+  target: driverNameSchema,
+  iommuGroup: z.number().int().min(0).max(0xffff_ffff),
   /** "manual": `platpass detach`, meant to last; "managed": undone when the owner ends. */
-  mode: "manual" | "managed";
-  owner: Owner;
-  phase: JournalPhase;
+  mode: z.enum(["manual", "managed"]),
+  owner: ownerSchema,
+  phase: phaseSchema,
   /** The step about to run (or, for phase "detached", the last one run). */
-  step: string;
-  updated: string;
+  step: z.string().regex(/^[a-z-]{1,32}$/),
+  updated: z.string().max(64),
+});
+
+export type JournalEntry = z.infer<typeof entrySchema>;
+
+/** A journal file that could not be used, and why. */
+export interface InvalidEntry {
+  /** Its path. */
+  file: string;
+  reason: string;
 }
 
-function journalDir(state: string): string {
-  return join(state, "journal");
+const SUFFIX = ".json";
+
+function entryPath(journal: string, device: string): string {
+  assertDeviceName(device);
+  return join(journal, `${device}${SUFFIX}`);
 }
 
-function entryPath(state: string, device: string): string {
-  return join(journalDir(state), `${device}.json`);
+type Parsed = { entry: JournalEntry } | { refused: string } | undefined;
+
+/** The entry in `file` (named DEV.json), or why it cannot be believed. */
+function parseEntryFile(file: string): Parsed {
+  const device = basename(file).slice(0, -SUFFIX.length);
+  if (!isDeviceName(device)) return { refused: "its name is not a sysfs device name" };
+  const read = readStateFile(file);
+  if (read === undefined || "refused" in read) return read;
+  const parsed = parseRecord(read.text, entrySchema);
+  if ("refused" in parsed) return parsed;
+  if (parsed.value.device !== device) {
+    return { refused: `it names device ${parsed.value.device}, not the ${device} it is filed as` };
+  }
+  return { entry: parsed.value };
 }
 
 export function writeEntry(state: string, entry: JournalEntry): void {
-  writeDurably(entryPath(state, entry.device), `${JSON.stringify(entry, null, 2)}\n`);
+  const journal = stateSubdir(state, "journal");
+  writeDurably(entryPath(journal, entry.device), `${JSON.stringify(entry, null, 2)}\n`);
 }
 
 /** Updates phase/step of an entry and writes it durably; returns the new entry. */
@@ -52,31 +97,57 @@ export function advance(
   return next;
 }
 
+/**
+ * The device's entry, undefined when it has none. An entry that cannot be believed is
+ * HOST_STATE_ENTRY_INVALID: acting on the device without knowing what it had is refused.
+ */
 export function readEntry(state: string, device: string): JournalEntry | undefined {
-  try {
-    return JSON.parse(readFileSync(entryPath(state, device), "utf8")) as JournalEntry;
-  } catch {
-    return undefined;
-  }
+  const file = entryPath(stateSubdir(state, "journal"), device);
+  const parsed = parseEntryFile(file);
+  if (parsed === undefined || "entry" in parsed) return parsed?.entry;
+  throw new HostError(
+    "HOST_STATE_ENTRY_INVALID",
+    `the journal entry for ${device} cannot be used: ${parsed.refused}`,
+    {
+      where: file,
+      hint: "Run 'platpass restore': it moves the entry to the quarantine directory beside the journal and restores the other devices; then check the device's driver with 'platpass list'.",
+    },
+  );
 }
 
-export function readEntries(state: string): JournalEntry[] {
-  let files: string[];
-  try {
-    files = readdirSync(journalDir(state)).filter((f) => f.endsWith(".json"));
-  } catch {
-    return [];
+/** Every entry in the journal, and every file in it that is not a usable entry. */
+export function scanJournal(state: string): { entries: JournalEntry[]; invalid: InvalidEntry[] } {
+  const journal = stateSubdir(state, "journal");
+  const entries: JournalEntry[] = [];
+  const invalid: InvalidEntry[] = [];
+  for (const name of readdirSync(journal).sort()) {
+    if (!name.endsWith(SUFFIX)) continue;
+    const file = join(journal, name);
+    const parsed = parseEntryFile(file);
+    if (parsed === undefined) continue;
+    if ("entry" in parsed) entries.push(parsed.entry);
+    else invalid.push({ file, reason: parsed.refused });
   }
-  return files
-    .map((f) => readEntry(state, f.slice(0, -".json".length)))
-    .filter((e): e is JournalEntry => e !== undefined);
+  return { entries, invalid };
+}
+
+/** The usable entries alone. */
+export function readEntries(state: string): JournalEntry[] {
+  return scanJournal(state).entries;
+}
+
+/** Moves a journal file aside into STATE/quarantine/ (the file itself, never what it links to). */
+export function quarantine(state: string, file: string): string {
+  const dir = stateSubdir(state, "quarantine");
+  const to = join(dir, `${basename(file)}.${Date.now()}.${randomBytes(3).toString("hex")}`);
+  renameSync(file, to);
+  syncDir(dir);
+  syncDir(dirname(file));
+  return to;
 }
 
 export function removeEntry(state: string, device: string): void {
-  try {
-    unlinkSync(entryPath(state, device));
-    syncDir(journalDir(state));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
+  const journal = stateSubdir(state, "journal");
+  unlinkQuietly(entryPath(journal, device));
+  syncDir(journal);
 }

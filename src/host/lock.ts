@@ -1,27 +1,33 @@
 /**
- * Per-device locks: STATE/locks/DEV.lock created with O_EXCL and holding the owner's pid,
- * so two platpass processes never claim one device. A lock whose owner is gone is stale
- * and is broken; breaking happens under a short-lived DEV.lock.break file so that two
- * processes finding the same stale lock cannot both take the device.
+ * Per-device locks: STATE/locks/DEV.lock holding the owner's pid, so two platpass
+ * processes never claim one device. A lock is written and fsynced under a temporary name
+ * and link(2)ed into place, which fails when the lock exists: whoever sees a lock sees all
+ * of it. A lock whose owner is gone is stale and is broken; breaking happens under a
+ * short-lived DEV.lock.break file so that two processes finding the same stale lock cannot
+ * both take the device.
  */
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { linkSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { z } from "zod";
 import { HostError } from "../errors.js";
-import { currentOwner, isAlive, type Owner } from "./owner.js";
-import { syncDir } from "./state.js";
+import { currentOwner, isAlive, ownerSchema } from "./owner.js";
+import {
+  assertDeviceName,
+  isDeviceName,
+  parseRecord,
+  readStateFile,
+  stateSubdir,
+  syncDir,
+  unlinkQuietly,
+  writeTemporary,
+} from "./state.js";
 
-export interface LockRecord extends Owner {
+const lockRecordSchema = ownerSchema.extend({
   /** What the owner is doing with the device ("detach", "launch", …). */
-  purpose: string;
-}
+  purpose: z.string().regex(/^[a-z-]{1,32}$/),
+});
+
+export type LockRecord = z.infer<typeof lockRecordSchema>;
 
 export interface DeviceLock {
   device: string;
@@ -29,57 +35,57 @@ export interface DeviceLock {
   release(): void;
 }
 
-function locksDir(state: string): string {
-  return join(state, "locks");
-}
+/**
+ * A lock platpass cannot read is no one's once it is this old: locks appear whole, so one
+ * only looks empty or damaged when a crash or an older platpass (which created the file
+ * before writing it) left it so, and such a writer finishes within milliseconds.
+ */
+const UNREADABLE_GRACE_MS = 10_000;
+
+const SUFFIX = ".lock";
 
 export function lockPath(state: string, device: string): string {
-  return join(locksDir(state), `${device}.lock`);
+  assertDeviceName(device);
+  return join(state, "locks", `${device}${SUFFIX}`);
 }
 
-function readRecord(path: string): LockRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as LockRecord;
-  } catch {
-    return undefined;
-  }
+type Found = { record: LockRecord } | { unreadable: string; ageMs: number } | undefined;
+
+function readLock(path: string): Found {
+  const read = readStateFile(path);
+  if (read === undefined) return undefined;
+  const parsed = "refused" in read ? read : parseRecord(read.text, lockRecordSchema);
+  if ("value" in parsed) return { record: parsed.value };
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return { unreadable: parsed.refused, ageMs: st ? Date.now() - st.mtimeMs : 0 };
 }
 
-/** Creates `path` exclusively with `record`; false when it already exists. */
-function createExclusive(path: string, record: object): boolean {
-  let fd: number;
+function isStale(found: Found): boolean {
+  if (found === undefined) return false;
+  return "record" in found ? !isAlive(found.record) : found.ageMs > UNREADABLE_GRACE_MS;
+}
+
+/** Puts `record` at `path` in one step; false when `path` already exists. */
+function createExclusive(path: string, record: LockRecord): boolean {
+  const tmp = writeTemporary(path, JSON.stringify(record));
   try {
-    fd = openSync(path, "wx", 0o644);
+    linkSync(tmp, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
-  }
-  try {
-    writeSync(fd, JSON.stringify(record));
   } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    unlinkQuietly(tmp);
   }
 }
 
 /** Removes the lock at `path` if its owner is gone; true when it did. */
 function breakIfStale(path: string): boolean {
   const breaker = `${path}.break`;
-  const stale = readRecord(breaker);
-  if (stale && !isAlive(stale)) unlinkQuietly(breaker);
-  if (!createExclusive(breaker, currentOwner())) return false;
+  if (isStale(readLock(breaker))) unlinkQuietly(breaker);
+  if (!createExclusive(breaker, { ...currentOwner(), purpose: "break" })) return false;
   try {
-    const record = readRecord(path);
-    // An unreadable record is a lock being written right now: leave it to its owner.
-    if (!record || isAlive(record)) return false;
+    if (!isStale(readLock(path))) return false;
     unlinkQuietly(path);
     return true;
   } finally {
@@ -89,40 +95,25 @@ function breakIfStale(path: string): boolean {
 
 /** The live owner of a device's lock, or undefined when it is free or stale. */
 export function lockHolder(state: string, device: string): LockRecord | undefined {
-  const record = readRecord(lockPath(state, device));
-  return record && isAlive(record) ? record : undefined;
+  stateSubdir(state, "locks");
+  const found = readLock(lockPath(state, device));
+  return found && "record" in found && isAlive(found.record) ? found.record : undefined;
 }
 
-/** Takes the device's lock or throws HOST_DEVICE_LOCKED naming the process that holds it. */
-export function lockDevice(state: string, device: string, purpose: string): DeviceLock {
-  try {
-    mkdirSync(locksDir(state), { recursive: true });
-  } catch (e) {
-    throw new HostError("HOST_STATE_UNWRITABLE", `cannot create the state directory ${state}`, {
-      where: locksDir(state),
-      hint: "platpass journals every binding change there; set PLATPASS_STATE to a writable directory (it must survive until 'platpass restore' runs).",
-      cause: e,
-    });
+function lockedError(device: string, path: string, found: Found): HostError {
+  if (found && "unreadable" in found) {
+    return new HostError(
+      "HOST_DEVICE_LOCKED",
+      `${device} has a lock platpass cannot read (${found.unreadable}), written ${Math.round(found.ageMs / 1000)} s ago`,
+      {
+        where: path,
+        hint: `If no platpass process is running, a crash left it: it counts as stale once it is ${UNREADABLE_GRACE_MS / 1000} s old, so try again then or run 'platpass restore'.`,
+      },
+    );
   }
-  const path = lockPath(state, device);
-  const record: LockRecord = { ...currentOwner(), purpose };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (createExclusive(path, record)) {
-      syncDir(locksDir(state));
-      return {
-        device,
-        path,
-        release: () => {
-          if (readRecord(path)?.pid === record.pid) unlinkQuietly(path);
-        },
-      };
-    }
-    if (!breakIfStale(path)) break;
-  }
-  const holder = readRecord(path);
-  throw new HostError(
+  return new HostError(
     "HOST_DEVICE_LOCKED",
-    `${device} is claimed by another platpass process${holder ? ` (pid ${holder.pid}, ${holder.purpose})` : ""}`,
+    `${device} is claimed by another platpass process${found ? ` (pid ${found.record.pid}, ${found.record.purpose})` : ""}`,
     {
       where: path,
       hint: "Wait for that process to finish, or stop it; if it died, 'platpass restore' cleans up after it.",
@@ -130,18 +121,39 @@ export function lockDevice(state: string, device: string, purpose: string): Devi
   );
 }
 
+/** Takes the device's lock or throws HOST_DEVICE_LOCKED naming the process that holds it. */
+export function lockDevice(state: string, device: string, purpose: string): DeviceLock {
+  const path = lockPath(state, device);
+  const locks = stateSubdir(state, "locks");
+  const record: LockRecord = { ...currentOwner(), purpose };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createExclusive(path, record)) {
+      syncDir(locks);
+      return {
+        device,
+        path,
+        release: () => {
+          const found = readLock(path);
+          if (found && "record" in found && found.record.pid === record.pid) unlinkQuietly(path);
+        },
+      };
+    }
+    // Try again when the lock was stale or its owner let it go meanwhile.
+    if (!breakIfStale(path) && readLock(path) !== undefined) break;
+  }
+  throw lockedError(device, path, readLock(path));
+}
+
 /** Removes every lock whose owner is gone; returns the devices they were for. */
 export function breakStaleLocks(state: string, devices: string[]): string[] {
+  stateSubdir(state, "locks");
   return devices.filter((d) => breakIfStale(lockPath(state, d)));
 }
 
 /** Devices that have a lock file, live or stale. */
 export function lockedDevices(state: string): string[] {
-  try {
-    return readdirSync(locksDir(state))
-      .filter((f) => f.endsWith(".lock"))
-      .map((f) => f.slice(0, -".lock".length));
-  } catch {
-    return [];
-  }
+  return readdirSync(stateSubdir(state, "locks"))
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length))
+    .filter(isDeviceName);
 }

@@ -22,11 +22,12 @@ export async function endSession(session: DetachSession): Promise<void> {
   const errors: unknown[] = [];
   for (const d of [...session.devices].reverse()) {
     if (!d.changed) continue;
-    const entry = readEntry(session.state, d.device);
-    if (!entry) continue;
-    await undoEntry(session.sysfs, session.state, entry, session.timeoutMs).catch((e) =>
-      errors.push(e),
-    );
+    try {
+      const entry = readEntry(session.state, d.device);
+      if (entry) await undoEntry(session.sysfs, session.state, entry, session.timeoutMs);
+    } catch (e) {
+      errors.push(e);
+    }
   }
   for (const l of session.locks) l.release();
   if (errors.length > 0) throw errors[0];

@@ -3,12 +3,21 @@
  * /proc/PID/stat, so a recycled pid is not mistaken for the owner still running.
  */
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 
-export interface Owner {
-  pid: number;
+/** Linux's largest pid_max; 0 and negative pids would name process groups to kill(2). */
+const PID_MAX = 4_194_304;
+
+export const ownerSchema = z.object({
+  pid: z.number().int().min(1).max(PID_MAX),
   /** starttime (field 22 of /proc/PID/stat), in clock ticks since boot. */
-  start: string | undefined;
-}
+  start: z
+    .string()
+    .regex(/^[0-9]{1,20}$/)
+    .optional(),
+});
+
+export type Owner = z.infer<typeof ownerSchema>;
 
 function startTime(pid: number): string | undefined {
   try {
@@ -26,6 +35,7 @@ export function currentOwner(): Owner {
 }
 
 export function isAlive(owner: Owner): boolean {
+  if (!ownerSchema.safeParse(owner).success) return false;
   try {
     process.kill(owner.pid, 0);
   } catch (e) {
