@@ -1,5 +1,6 @@
 import { detachDevices } from "../host/index.js";
 import { type Command, stringOption } from "./command.js";
+import { checkDeviceArguments } from "./device-args.js";
 
 export const detachCommand: Command = {
   name: "detach",
@@ -19,6 +20,7 @@ export const detachCommand: Command = {
   json: true,
   positionals: [1, 64],
   async run(args, io) {
+    checkDeviceArguments(args.positionals, "detach");
     const driver = stringOption(args, "driver");
     const session = await detachDevices(args.positionals, driver ? { driver } : {});
     if (io.json) {

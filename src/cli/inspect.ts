@@ -1,6 +1,7 @@
 import { inspectDevice } from "../vfio/inspect.js";
 import type { Command } from "./command.js";
-import { openOptions, openPath } from "./peek.js";
+import { checkDeviceArguments } from "./device-args.js";
+import { openOptions, openPath } from "./register-args.js";
 
 export const inspectCommand: Command = {
   name: "inspect",
@@ -12,6 +13,7 @@ export const inspectCommand: Command = {
   positionals: [1, 1],
   async run(args, io) {
     const name = args.positionals[0] as string;
+    checkDeviceArguments([name], "inspect");
     const r = await inspectDevice(name, { path: openPath(args, "inspect") });
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));

@@ -1,6 +1,6 @@
 import { pokeRegister } from "../vfio/inspect.js";
 import type { Command } from "./command.js";
-import { hexOf, openPath, parseInteger, parseWidth, registerOptions } from "./peek.js";
+import { hexOf, registerArguments, registerOptions, registerValue } from "./register-args.js";
 
 export const pokeCommand: Command = {
   name: "poke",
@@ -11,27 +11,15 @@ export const pokeCommand: Command = {
   json: true,
   positionals: [4, 4],
   async run(args, io) {
-    const [device, region, offset, valueText] = args.positionals as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    const access = {
-      device,
-      region: Number(parseInteger(region, "REGION", "poke")),
-      offset: Number(parseInteger(offset, "OFFSET", "poke")),
-      width: parseWidth(args, "poke"),
-      mmap: args.values.mmap === true,
-    };
-    const value = parseInteger(valueText, "VALUE", "poke");
-    await pokeRegister(access, value, { path: openPath(args, "poke") });
+    const { access, path } = registerArguments(args, "poke");
+    const written = registerValue(args.positionals[3] as string, access.width, "poke");
+    await pokeRegister(access, written, { path });
     if (io.json) {
       io.out(
-        JSON.stringify({ ...access, value: hexOf(value, access.width), written: true }, null, 2),
+        JSON.stringify({ ...access, value: hexOf(written, access.width), written: true }, null, 2),
       );
     } else {
-      io.out(`wrote ${hexOf(value, access.width)}`);
+      io.out(`wrote ${hexOf(written, access.width)}`);
     }
     return 0;
   },

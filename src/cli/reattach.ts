@@ -1,5 +1,6 @@
 import { reattachDevices } from "../host/index.js";
 import type { Command } from "./command.js";
+import { checkDeviceArguments } from "./device-args.js";
 
 export const reattachCommand: Command = {
   name: "reattach",
@@ -13,6 +14,7 @@ export const reattachCommand: Command = {
   json: true,
   positionals: [1, 64],
   async run(args, io) {
+    checkDeviceArguments(args.positionals, "reattach");
     const done = await reattachDevices(args.positionals);
     if (io.json) {
       io.out(JSON.stringify({ reattached: done }, null, 2));
