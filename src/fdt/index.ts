@@ -17,7 +17,7 @@ export {
 } from "./dtc.js";
 export { formatValue, printDts } from "./dts.js";
 export { FdtError, type FdtErrorCode } from "./errors.js";
-export { readDtbFile } from "./file.js";
+export { MAX_INPUT_BYTES, readDtbFile, readInputFile, readInputText } from "./file.js";
 export {
   addressCells,
   allocatePhandle,
@@ -26,6 +26,9 @@ export {
   findCompatible,
   findNode,
   nodeByPhandle,
+  type PhandleCollision,
+  type PhandleIndex,
+  phandleIndex,
   phandleOf,
   sizeCells,
 } from "./lookup.js";

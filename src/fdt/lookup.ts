@@ -1,6 +1,6 @@
 /** Finding nodes by path, alias, label, compatible and phandle; bus-aware `reg` decoding. */
 import { FdtError } from "./errors.js";
-import { type Fdt, type FdtNode, walk } from "./tree.js";
+import { type Fdt, type FdtNode, perNode, walk } from "./tree.js";
 import { asStrings, asU32, asU32s, cells } from "./values.js";
 
 /**
@@ -66,9 +66,36 @@ export function phandleOf(node: FdtNode): number | undefined {
   return v?.length === 4 ? asU32(v) : undefined;
 }
 
+/** A second node claiming a phandle the tree already gave to an earlier node. */
+export interface PhandleCollision {
+  phandle: number;
+  /** The node lookups return: the first in tree order, as Linux's of_find_node_by_phandle. */
+  first: FdtNode;
+  other: FdtNode;
+}
+
+export interface PhandleIndex {
+  nodes: ReadonlyMap<number, FdtNode>;
+  collisions: readonly PhandleCollision[];
+}
+
+/** One walk of the tree under `root`, reused by every lookup until some tree changes. */
+export const phandleIndex: (root: FdtNode) => PhandleIndex = perNode((root) => {
+  const nodes = new Map<number, FdtNode>();
+  const collisions: PhandleCollision[] = [];
+  for (const n of walk(root)) {
+    const ph = phandleOf(n);
+    if (ph === undefined || ph === 0) continue;
+    const first = nodes.get(ph);
+    if (first) collisions.push({ phandle: ph, first, other: n });
+    else nodes.set(ph, n);
+  }
+  return { nodes, collisions };
+});
+
+/** The node with this phandle; when several claim it, the first in tree order (as Linux). */
 export function nodeByPhandle(fdt: Fdt, phandle: number): FdtNode | undefined {
-  for (const n of walk(fdt.root)) if (phandleOf(n) === phandle) return n;
-  return undefined;
+  return phandleIndex(fdt.root).nodes.get(phandle);
 }
 
 /** A phandle no node uses: one more than the largest in the tree. */
@@ -105,8 +132,10 @@ export function sizeCells(node: FdtNode): number {
   return busCells(node, "#size-cells", 1);
 }
 
-function joinCells(words: number[]): bigint {
-  return words.reduce((acc, w) => (acc << 32n) | BigInt(w), 0n);
+function joinCells(words: number[], start: number, count: number): bigint {
+  let acc = 0n;
+  for (let i = start; i < start + count; i++) acc = (acc << 32n) | BigInt(words[i]!);
+  return acc;
 }
 
 /** The node's `reg` as (address, size) pairs in its parent bus's address space. */
@@ -127,8 +156,8 @@ export function decodeReg(node: FdtNode): { address: bigint; size: bigint }[] {
   const out: { address: bigint; size: bigint }[] = [];
   for (let i = 0; i < words.length; i += ac + sc) {
     out.push({
-      address: joinCells(words.slice(i, i + ac)),
-      size: joinCells(words.slice(i + ac, i + ac + sc)),
+      address: joinCells(words, i, ac),
+      size: joinCells(words, i + ac, sc),
     });
   }
   return out;

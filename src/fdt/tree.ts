@@ -13,6 +13,31 @@ export interface Reservation {
 const NO_CHILDREN: ReadonlyMap<string, FdtNode> = new Map();
 
 /**
+ * Bumped by every change to any tree, so an index built over a tree (phandles, decoded
+ * `ranges`) can tell it is stale without the tree knowing about its indexes.
+ */
+let generation = 0;
+
+/**
+ * `compute` cached per node until any tree changes: a host tree, which is only read, computes
+ * each once; a tree being edited recomputes after each edit, as an unindexed walk would.
+ */
+export function perNode<T>(compute: (node: FdtNode) => T): (node: FdtNode) => T {
+  let cache = new WeakMap<FdtNode, T>();
+  let cachedAt = generation;
+  return (node) => {
+    if (cachedAt !== generation) {
+      cache = new WeakMap();
+      cachedAt = generation;
+    }
+    if (cache.has(node)) return cache.get(node) as T;
+    const value = compute(node);
+    cache.set(node, value);
+    return value;
+  };
+}
+
+/**
  * One node: ordered properties (name → raw big-endian bytes) and ordered children.
  * Names are checked when written through the public methods; the reader, which accepts what
  * dtc's own source syntax accepts, uses `attachChild` / `attachProperty` after its own checks.
@@ -85,11 +110,13 @@ export class FdtNode {
         hint: "Property names use only letters, digits and , . _ + ? # -",
       });
     }
+    generation++;
     this.#properties.set(name, value);
     return this;
   }
 
   deleteProperty(name: string): boolean {
+    generation++;
     return this.#properties.delete(name);
   }
 
@@ -112,12 +139,14 @@ export class FdtNode {
   removeChild(name: string): boolean {
     const c = this.#children?.get(name);
     if (!c) return false;
+    generation++;
     c.#parent = undefined;
     return this.#children!.delete(name);
   }
 
   /** For the reader: adds a child whose name (and uniqueness) the caller has already checked. */
   attachChild(name: string): FdtNode {
+    generation++;
     const c = new FdtNode(name, this);
     this.#children ??= new Map();
     this.#children.set(name, c);
@@ -129,6 +158,7 @@ export class FdtNode {
    * the name is taken (the caller then rejects the whole tree).
    */
   attachProperty(name: string, value: Uint8Array): boolean {
+    generation++;
     const before = this.#properties.size;
     this.#properties.set(name, value);
     return this.#properties.size !== before;
@@ -154,8 +184,18 @@ export function* walk(root: FdtNode): Generator<FdtNode> {
   while (stack.length > 0) {
     const n = stack.pop()!;
     yield n;
-    const kids = n.children;
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    const first = stack.length;
+    for (const c of n.childNodes()) stack.push(c);
+    reverseFrom(stack, first);
+  }
+}
+
+/** Reverses stack[from..] in place, so the first child is popped first. */
+function reverseFrom(stack: FdtNode[], from: number): void {
+  for (let i = from, j = stack.length - 1; i < j; i++, j--) {
+    const t = stack[i]!;
+    stack[i] = stack[j]!;
+    stack[j] = t;
   }
 }
 

@@ -3,6 +3,7 @@
  * (the kernel reads what it needs and ignores the rest) and case-insensitive for
  * `compatible`, unlike the strict codecs in src/fdt that guard what platpass writes.
  */
+import { phandleIndex } from "../fdt/lookup.js";
 import type { FdtNode } from "../fdt/tree.js";
 
 /** Every whole big-endian cell of a value; a trailing partial cell is ignored. */
@@ -13,10 +14,17 @@ export function cellsOf(v: Uint8Array): number[] {
   return out;
 }
 
+/** Cell `index` of a value, or undefined past its last whole cell: no array per read. */
+export function cellAt(v: Uint8Array, index: number): number | undefined {
+  const at = index * 4;
+  if (at + 4 > v.length) return undefined;
+  return ((v[at]! << 24) | (v[at + 1]! << 16) | (v[at + 2]! << 8) | v[at + 3]!) >>> 0;
+}
+
 /** of_property_read_u32: the first cell, when the value holds at least one. */
 export function propU32(node: FdtNode, name: string): number | undefined {
   const v = node.property(name);
-  return v && v.length >= 4 ? cellsOf(v)[0] : undefined;
+  return v ? cellAt(v, 0) : undefined;
 }
 
 /** A string list; an empty or unterminated value yields what can be read. */
@@ -44,18 +52,12 @@ export function isAvailable(node: FdtNode): boolean {
   return status === "okay" || status === "ok";
 }
 
-/** The node with this phandle (`phandle` or legacy `linux,phandle`), searched from root. */
-export function byPhandle(root: FdtNode, phandle: number): FdtNode | undefined {
-  const stack: FdtNode[] = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if ((propU32(n, "phandle") ?? propU32(n, "linux,phandle")) === phandle) return n;
-    stack.push(...n.children);
-  }
-  return undefined;
+/** of_find_node_by_phandle: the first node in tree order with this phandle, from the tree's index. */
+export function byPhandle(node: FdtNode, phandle: number): FdtNode | undefined {
+  return phandleIndex(rootOf(node)).nodes.get(phandle);
 }
 
-export function rootOf(node: FdtNode): FdtNode {
+function rootOf(node: FdtNode): FdtNode {
   let n = node;
   while (n.parent) n = n.parent;
   return n;

@@ -4,7 +4,7 @@
  * later kernels. Without it vfio_iommu_type1 refuses every group ("No interrupt remapping
  * support") unless loaded with allow_unsafe_interrupts=1.
  */
-import type { FdtNode } from "../fdt/tree.js";
+import { type FdtNode, walk } from "../fdt/tree.js";
 import { compatibleOf, isAvailable } from "./dtprops.js";
 
 export interface MsiSituation {
@@ -12,19 +12,10 @@ export interface MsiSituation {
   msiRemap: boolean | undefined;
 }
 
-function* nodes(root: FdtNode): Generator<FdtNode> {
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    yield n;
-    stack.push(...n.children);
-  }
-}
-
 export function msiSituation(root: FdtNode): MsiSituation {
   let gic: "GICv3" | "GICv2" | undefined;
   let its = false;
-  for (const n of nodes(root)) {
+  for (const n of walk(root)) {
     if (!isAvailable(n)) continue;
     const compatible = compatibleOf(n).map((c) => c.toLowerCase());
     if (compatible.includes("arm,gic-v3-its")) its = true;

@@ -10,7 +10,7 @@
  * (irqchips, timers, clocks marked OF_POPULATED by their *_OF_DECLARE init) get no
  * platform device on a real boot, but are listed here.
  */
-import type { FdtNode } from "../fdt/tree.js";
+import { type FdtNode, walk } from "../fdt/tree.js";
 import type { HostBus } from "./device.js";
 import { isAvailable, isCompatible } from "./dtprops.js";
 import { translatedReg } from "./translate.js";
@@ -45,41 +45,43 @@ class Populator {
     this.out.push({ node, bus: "amba" });
   }
 
-  /** of_platform_bus_create with strict = true. */
-  busCreate(node: FdtNode, buses: string[]): void {
-    if (!node.hasProperty("compatible")) return;
-    if (SKIPPED.some((c) => isCompatible(node, c))) return;
-    if (this.#populatedBus.has(node)) return;
+  /** of_platform_bus_create with strict = true, for one node: whether to descend into it. */
+  busCreate(node: FdtNode, buses: string[]): boolean {
+    if (!node.hasProperty("compatible")) return false;
+    if (SKIPPED.some((c) => isCompatible(node, c))) return false;
+    if (this.#populatedBus.has(node)) return false;
     if (isCompatible(node, "arm,primecell")) {
       this.amba(node);
-      return;
+      return false;
     }
-    if (!this.platform(node)) return;
-    if (!buses.some((c) => isCompatible(node, c))) return;
-    for (const child of node.children) this.busCreate(child, buses);
-    this.#populatedBus.add(node);
+    if (!this.platform(node)) return false;
+    return buses.some((c) => isCompatible(node, c));
   }
 
-  /** of_platform_populate: every child of `root`, then `root` counts as populated. */
+  /**
+   * of_platform_populate: every child of `root`, descending into buses depth-first as the
+   * kernel's recursion does, with an explicit stack; a bus counts as populated once its
+   * children are, and `root` last.
+   */
   populate(root: FdtNode, buses: string[]): void {
-    for (const child of root.children) this.busCreate(child, buses);
-    this.#populatedBus.add(root);
-  }
-}
-
-function* everyNode(root: FdtNode): Generator<FdtNode> {
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    yield n;
-    stack.push(...[...n.children].reverse());
+    const stack: [FdtNode, IterableIterator<FdtNode>][] = [[root, root.childNodes()]];
+    while (stack.length > 0) {
+      const [bus, children] = stack[stack.length - 1]!;
+      const next = children.next();
+      if (next.done) {
+        stack.pop();
+        this.#populatedBus.add(bus);
+      } else if (this.busCreate(next.value, buses)) {
+        stack.push([next.value, next.value.childNodes()]);
+      }
+    }
   }
 }
 
 /** The nodes a boot creates devices for, in creation order. */
 export function populatedNodes(root: FdtNode): PopulatedNode[] {
   const p = new Populator();
-  for (const n of everyNode(root)) {
+  for (const n of walk(root)) {
     if (RESERVED_MEMORY_DEVICES.some((c) => isCompatible(n, c))) p.platform(n);
   }
   const firmware = root.child("firmware");

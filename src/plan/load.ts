@@ -4,14 +4,13 @@
  * the user's DTS overlays with dtc/fdtoverlay and gives /chosen fresh seeds.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { loadRegistry } from "../boards/loader.js";
 import { readConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { InputError } from "../errors.js";
 import { applyOverlays, compileDts } from "../fdt/dtc.js";
-import { readDtb, readDtbFile } from "../fdt/index.js";
+import { readDtb, readDtbFile, readInputText } from "../fdt/index.js";
 import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
@@ -90,7 +89,7 @@ async function withOverlays(dtb: Uint8Array, overlays: readonly string[]): Promi
       });
     }
     compiled.push(
-      await compileDts(await readFile(file, "utf8"), {
+      await compileDts(await readInputText(file), {
         symbols: true,
         includeDirs: [dirname(file)],
       }),
