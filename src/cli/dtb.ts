@@ -1,10 +1,10 @@
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { checkDtb, compileDts } from "../fdt/dtc.js";
 import { printDts } from "../fdt/dts.js";
 import { planConfigFile } from "../plan/load.js";
 import { type Command, flag, stringOption } from "./command.js";
+import { outputFile } from "./output-file.js";
 
 export const dtbCommand: Command = {
   name: "dtb",
@@ -14,7 +14,9 @@ export const dtbCommand: Command = {
     "Plans CONFIG as 'platpass plan' does and writes the guest device tree to FILE: QEMU's own",
     "dump of the configured virt machine, the planned platform-bus nodes and the config's",
     "overlays. dtc checks the result; its warnings are printed, an error fails the command.",
-    "  -o, --output FILE   where to write the tree",
+    "  -o, --output FILE   where to write the tree: a new file beside FILE renamed over it, so a",
+    "                      failure leaves FILE as it was; a stream (/dev/stdout, a pipe) is",
+    "                      written as it is, a directory or block device is refused",
     "      --dts           write device-tree source instead of a DTB",
     "      --host-dtb FILE plan offline against a board DTB",
   ].join("\n"),
@@ -32,7 +34,8 @@ export const dtbCommand: Command = {
         hint: "Usage: platpass dtb CONFIG -o guest.dtb",
       });
     }
-    const file = resolve(output);
+    const out = await outputFile(resolve(output));
+    const file = out.path;
     const { plan, guest, dtb } = await planConfigFile(args.positionals[0]!, {
       hostDtb: stringOption(args, "host-dtb"),
       dtbFile: file,
@@ -54,9 +57,9 @@ export const dtbCommand: Command = {
     if (asDts) {
       const text = printDts(guest);
       await compileDts(text);
-      await writeFile(file, text);
+      await out.write(text);
     } else {
-      await writeFile(file, dtb);
+      await out.write(dtb);
     }
     if (io.json) {
       io.out(
