@@ -4,7 +4,10 @@
  * dump differs with virtualization=on, gic-version, iommu, …). With `-dtb` QEMU still
  * allocates the platform bus but writes no nodes for it, so platpass adds them to this.
  *
- * Cached by a hash of the binary's identity (path, mtime, size) and the exact argv. A dump
+ * Cached by a hash of the binary's identity (path, mtime, size) and the exact argv. A cached
+ * file is parsed before it is believed: one cut short (a full disk, a copy interrupted) or
+ * overwritten is dumped again rather than failing the plan with a DTB error the user did not
+ * cause and that names no file. A dump
  * carries QEMU's random /chosen rng-seed and kaslr-seed; guest-dt's reseedChosen gives
  * each boot fresh ones, as QEMU itself does when it builds the tree.
  */
@@ -14,7 +17,8 @@ import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { cacheRoot } from "../bed/debian.js";
-import { QemuError } from "../errors.js";
+import { isPlatpassError, QemuError } from "../errors.js";
+import { readDtb } from "../fdt/read.js";
 import type { QemuBinary } from "../qemu/binary.js";
 import { type MachineOptions, machineArgs } from "./machine.js";
 
@@ -36,6 +40,8 @@ export interface BaseDtb {
   /** The cache key: sha-256 of binary identity and argv. */
   key: string;
   cached: boolean;
+  /** Why the cached file was not used and was dumped again (it did not parse as a DTB). */
+  replaced?: string | undefined;
   /** The arguments QEMU was (or would be) run with, minus dumpdtb's file name. */
   argv: string[];
 }
@@ -72,8 +78,11 @@ export async function baseDtb(
   const key = baseDtbKey(request);
   const path = join(dir, `${key}.dtb`);
   const argv = dumpArgs(request, "");
+  let replaced: string | undefined;
   if (!options.refresh && existsSync(path)) {
-    return { bytes: new Uint8Array(await readFile(path)), path, key, cached: true, argv };
+    const bytes = new Uint8Array(await readFile(path));
+    replaced = dtbProblem(bytes);
+    if (replaced === undefined) return { bytes, path, key, cached: true, argv };
   }
   await mkdir(dir, { recursive: true });
   const work = await mkdtemp(join(dir, ".dump-"));
@@ -97,9 +106,28 @@ export async function baseDtb(
         },
       );
     }
+    const bytes = new Uint8Array(await readFile(file));
+    const problem = dtbProblem(bytes);
+    if (problem !== undefined) {
+      throw new QemuError("BASE_DTB_FAILED", `QEMU's dump is not a valid DTB: ${problem}`, {
+        where: `${request.binary.path} ${args.join(" ")}`,
+        hint: 'This QEMU writes a broken dumpdtb; try another QEMU binary ("qemu.binary" in the config, or $PLATPASS_QEMU).',
+      });
+    }
     await rename(file, path);
-    return { bytes: new Uint8Array(await readFile(path)), path, key, cached: false, argv };
+    return { bytes, path, key, cached: false, argv, replaced };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Why `bytes` is not a DTB the reader accepts, or undefined when it is one. */
+function dtbProblem(bytes: Uint8Array): string | undefined {
+  try {
+    readDtb(bytes);
+    return undefined;
+  } catch (e) {
+    if (isPlatpassError(e)) return `${e.message} [${e.code}]`;
+    throw e;
   }
 }

@@ -122,7 +122,11 @@ export async function planConfigFile(
     machine: dump.machine,
     extraArgs: config.qemu.extraArgs,
   });
-  progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
+  if (base.replaced) {
+    progress(`base DTB: the cached ${base.path} was corrupt (${base.replaced}); dumped it again`);
+  } else {
+    progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
+  }
   const qemuVfio = needsQemuProbe(config.qemu.vfioBackend, host.vfio)
     ? await probedVfio(binary)
     : undefined;
