@@ -10,6 +10,7 @@
  * returns its node as data; platpass writes `reg`, `interrupts` and phandles from the plan
  * (src/machvirt/guest-dt.ts), so a plugin cannot get an address or an SPI wrong.
  */
+import type { z } from "zod";
 import type { FdtNode } from "../fdt/tree.js";
 import type { HostDevice } from "../host/device.js";
 import type { GuestChild, GuestValue, PhandleRef } from "../machvirt/guest-dt.js";
@@ -150,7 +151,7 @@ export interface BuildContext<Options = unknown> {
   warn(message: string, property?: string): void;
 }
 
-/** A schema for options: zod 4 (or anything with the same safeParse). */
+/** A schema for options: zod 3 or 4, or anything with the same safeParse. */
 export interface OptionsSchema<Options> {
   safeParse(value: unknown):
     | { success: true; data: Options }
@@ -198,14 +199,14 @@ export interface BoardPlugin<Options = unknown> {
    * mandatory one is reported with the unmet preconditions, before anything is planned.
    */
   copy?: readonly CopiedProperty[];
-  options?: OptionsSchema<Options>;
+  /**
+   * The schema for `devices[].options`. Either a schema of the plugin's own (zod 3 or 4), or
+   * a function given platpass's zod 4 that returns one — the way to use zod without
+   * depending on it: `options: (z) => z.strictObject({ … })`.
+   */
+  options?: OptionsSchema<Options> | ((zod: typeof z) => OptionsSchema<Options>);
   /** Register accesses that leave the device clean for the guest (see Quiesce). */
   quiesce?: Quiesce;
   /** The guest node for one device. */
   build(ctx: BuildContext<Options>): DeviceNode;
-}
-
-/** Identity helper for TypeScript authors: checks the plugin's shape and infers Options. */
-export function defineBoardPlugin<Options>(plugin: BoardPlugin<Options>): BoardPlugin<Options> {
-  return plugin;
 }

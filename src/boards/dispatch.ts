@@ -5,7 +5,7 @@
  */
 import { InputError } from "../errors.js";
 import type { HostDevice } from "../host/device.js";
-import type { BoardPlugin, CountRule, HostTree } from "./api.js";
+import type { BoardPlugin, CountRule, HostTree, OptionsSchema } from "./api.js";
 import type { BoardRegistry } from "./registry.js";
 
 /** PrimeCell devices sit on the amba bus; QEMU has only vfio-platform, which refuses them. */
@@ -157,7 +157,9 @@ export function checkPreconditions(
 
 /** The device's options checked against the plugin's schema, every problem listed. */
 export function parseOptions(plugin: BoardPlugin, raw: unknown, where: string): unknown {
-  if (!plugin.options) {
+  // The registry has already turned an `options(z)` function into its schema.
+  const schema = plugin.options as OptionsSchema<unknown> | undefined;
+  if (!schema) {
     if (raw !== undefined && Object.keys(raw as object).length > 0) {
       throw new InputError("BOARD_OPTIONS", `plugin '${plugin.name}' takes no options`, {
         where,
@@ -166,7 +168,7 @@ export function parseOptions(plugin: BoardPlugin, raw: unknown, where: string): 
     }
     return {};
   }
-  const result = plugin.options.safeParse(raw ?? {});
+  const result = schema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (i) => `  ${[where, ...i.path.map(String)].join(".")}: ${i.message}`,

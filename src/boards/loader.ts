@@ -3,6 +3,7 @@
  * path, and npm packages named platpass-board-* (found in node_modules folders from the
  * config's folder upwards). A module's default export is one plugin or a list of them.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,17 +27,43 @@ export function builtinBoardsDir(): string {
   return fileURLToPath(new URL("../../boards/", import.meta.url));
 }
 
+/**
+ * Where and what a syntax error is. The error import() throws for an ES module carries no
+ * location; `node --check` prints `FILE:LINE` first and `SyntaxError: …` below (asked only
+ * once loading has already failed).
+ */
+function syntaxError(file: string): { at: string; message: string } | undefined {
+  const r = spawnSync(process.execPath, ["--check", file], { encoding: "utf8", timeout: 10_000 });
+  const lines = (r.stderr ?? "").split("\n");
+  const at = lines[0] ?? "";
+  const message = lines.find((l) => l.startsWith("SyntaxError:"));
+  return r.status !== 0 && /^.+:\d+$/.test(at) && message ? { at, message } : undefined;
+}
+
+/** The load error's place in the plugin (file:line[:column]) and its message. */
+function loadFailure(e: unknown, file: string): { at: string; message: string } {
+  const thrown = `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`;
+  const url = pathToFileURL(file).href;
+  const frame = (e as Error)?.stack?.split("\n").find((l) => l.includes(url));
+  const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
+  if (m) return { at: `${file}:${m[1]}:${m[2]}`, message: thrown };
+  return syntaxError(file) ?? { at: file, message: thrown };
+}
+
 async function importPlugins(file: string, source: string): Promise<unknown[]> {
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(file).href);
   } catch (e) {
+    const failure = loadFailure(e, file);
     throw new InputError(
       "BOARD_PLUGIN_LOAD",
-      `cannot load the board plugin: ${(e as Error).message}`,
+      `cannot load the board plugin ${source}: ${failure.message}`,
       {
-        where: source,
-        hint: "The plugin must be an ES module whose default export is a plugin object.",
+        where: failure.at,
+        hint: failure.message.startsWith("SyntaxError")
+          ? "Fix the plugin's syntax at that line; it must be an ES module whose default export is a plugin object."
+          : "The plugin must be an ES module whose default export is a plugin object; the error above is the plugin's own.",
         cause: e,
       },
     );
@@ -106,7 +133,7 @@ export async function loadPlugin(
       hint: "Check the path in the config's \"plugins\"; relative paths start at the config's folder.",
     });
   }
-  for (const plugin of await importPlugins(file, spec)) registry.add(plugin, spec);
+  for (const plugin of await importPlugins(file, spec)) registry.add(plugin, spec, file);
 }
 
 /** A registry holding the built-in plugins, then `extra` (paths or package names) in order. */
@@ -117,8 +144,9 @@ export async function loadRegistry(
   const registry = new BoardRegistry();
   const dir = builtinBoardsDir();
   for (const name of BUILTIN_PLUGINS) {
-    for (const plugin of await importPlugins(join(dir, `${name}.js`), `built-in ${name}`)) {
-      registry.add(plugin, "built-in");
+    const file = join(dir, `${name}.js`);
+    for (const plugin of await importPlugins(file, `built-in ${name}`)) {
+      registry.add(plugin, "built-in", file);
     }
   }
   for (const spec of extra) await loadPlugin(registry, spec, from);

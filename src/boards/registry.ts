@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.js";
 import type { BoardPlugin, QemuDeviceType } from "./api.js";
+import { guardPlugin } from "./guard.js";
 
 const QEMU_DEVICES: readonly QemuDeviceType[] = [
   "vfio-platform",
@@ -14,9 +15,12 @@ const QEMU_DEVICES: readonly QemuDeviceType[] = [
 const PLUGIN_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 export interface RegisteredPlugin {
+  /** The plugin with its callbacks guarded (see guard.ts). */
   plugin: BoardPlugin;
   /** Where it came from: "built-in", a file path or a package name. */
   source: string;
+  /** The module's file, when known. */
+  file: string | undefined;
 }
 
 function isFunction(v: unknown): boolean {
@@ -52,8 +56,11 @@ export function pluginProblems(value: unknown): string[] {
             Number.isFinite(m.score),
         ));
     if (!listOk) problems.push("'match.compatible' must be a list of { compatible, score }");
-    if (match.anyDevice !== undefined && typeof match.anyDevice !== "number") {
-      problems.push("'match.anyDevice' must be a number");
+    if (
+      match.anyDevice !== undefined &&
+      (typeof match.anyDevice !== "number" || !Number.isFinite(match.anyDevice))
+    ) {
+      problems.push("'match.anyDevice' must be a finite number");
     }
     if (list === undefined && match.anyDevice === undefined) {
       problems.push("'match' needs 'compatible' or 'anyDevice'");
@@ -68,8 +75,12 @@ export function pluginProblems(value: unknown): string[] {
       p.copy.every((c) => typeof c?.name === "string" && typeof c?.optional === "boolean");
     if (!ok) problems.push("'copy' must be a list of { name, optional }");
   }
-  if (p.options !== undefined && !isFunction((p.options as { safeParse?: unknown })?.safeParse)) {
-    problems.push("'options' must be a schema with safeParse (zod)");
+  if (
+    p.options !== undefined &&
+    !isFunction(p.options) &&
+    !isFunction((p.options as { safeParse?: unknown })?.safeParse)
+  ) {
+    problems.push("'options' must be a schema with safeParse (zod) or a function (z) => schema");
   }
   return problems;
 }
@@ -78,15 +89,20 @@ export class BoardRegistry {
   readonly #plugins: RegisteredPlugin[] = [];
 
   /** Adds a plugin after checking its shape; a second plugin of the same name is refused. */
-  add(value: unknown, source: string): BoardPlugin {
+  add(value: unknown, source: string, file?: string): BoardPlugin {
     const problems = pluginProblems(value);
     if (problems.length > 0) {
-      throw new InputError("BOARD_PLUGIN_INVALID", `not a board plugin: ${problems.join("; ")}`, {
-        where: source,
-        hint: "A plugin module's default export is a plugin object (or a list of them); the README's plugin guide shows one.",
-      });
+      const named = (value as { name?: unknown } | null)?.name;
+      throw new InputError(
+        "BOARD_PLUGIN_INVALID",
+        `${typeof named === "string" ? `'${named}' is ` : ""}not a board plugin: ${problems.join("; ")}`,
+        {
+          where: file ?? source,
+          hint: "A plugin module's default export is a plugin object (or a list of them); the README's plugin guide shows one.",
+        },
+      );
     }
-    const plugin = value as BoardPlugin;
+    const plugin = guardPlugin(value as BoardPlugin, { source, file });
     const clash = this.#plugins.find((r) => r.plugin.name === plugin.name);
     if (clash) {
       throw new InputError(
@@ -98,7 +114,7 @@ export class BoardRegistry {
         },
       );
     }
-    this.#plugins.push({ plugin, source });
+    this.#plugins.push({ plugin, source, file });
     return plugin;
   }
 

@@ -6,13 +6,7 @@
  * check its preconditions and options, link it on the platform bus exactly as QEMU will, then
  * let the plugin describe its guest node, which machvirt places where QEMU maps the device.
  */
-import type {
-  BoardPlugin,
-  DeviceNode,
-  HostTree,
-  PlannedIrq,
-  PlannedRegion,
-} from "../boards/api.js";
+import type { BoardPlugin, HostTree, PlannedIrq, PlannedRegion } from "../boards/api.js";
 import { buildContext } from "../boards/context.js";
 import { checkPreconditions, parseOptions, selectPlugin } from "../boards/dispatch.js";
 import { GuestNodes } from "../boards/guest-nodes.js";
@@ -146,17 +140,6 @@ function decide(input: PlanInput, hostTree: HostTree): DeviceStep[] {
   });
 }
 
-function deviceNodeProblems(value: unknown): string[] {
-  if (typeof value !== "object" || value === null) return ["build returned no node"];
-  const node = value as Partial<DeviceNode>;
-  const problems: string[] = [];
-  if (typeof node.name !== "string" || node.name.length === 0)
-    problems.push("the node has no name");
-  if (typeof node.properties !== "object" || node.properties === null)
-    problems.push("the node has no properties object");
-  return problems;
-}
-
 function buildDevice(
   step: DeviceStep,
   index: number,
@@ -166,40 +149,32 @@ function buildDevice(
 ): PlannedDevice {
   const { host, plugin, placement } = step;
   const regions = plannedRegions(placement);
-  const irqs = plannedIrqs(host, placement);
+  const vfioIrqs = plannedIrqs(host, placement);
   const warnings: PlanDeviceWarning[] = [];
   const ctx = buildContext({
     nodes,
     host,
     hostTree,
     regions,
-    irqs,
+    irqs: vfioIrqs,
     options: step.options,
     warn: (message, property) =>
       warnings.push(property === undefined ? { message } : { message, property }),
   });
   const before = nodes.nodes.length;
   const device = plugin.build(ctx);
-  const problems = deviceNodeProblems(device);
-  if (problems.length > 0) {
-    throw new InputError(
-      "BOARD_BAD_NODE",
-      `plugin '${plugin.name}' built no usable node for ${host.name}: ${problems.join("; ")}`,
-      {
-        where: step.where,
-        hint: "A plugin's build returns { name, properties }; this is a bug in the plugin.",
-      },
-    );
-  }
   const extra = nodes.nodes.slice(before).map((n) => `/${n.name}`);
-  const trigger = device.trigger ?? ((irq: PlannedIrq) => irq.trigger);
+  // The plan reports the trigger the guest node says, which a plugin may override.
+  const irqs = device.trigger
+    ? vfioIrqs.map((irq) => ({ ...irq, trigger: device.trigger?.(irq) ?? irq.trigger }))
+    : vfioIrqs;
   nodes.add({
     name: device.name,
     at: "platform-bus",
     properties: device.properties,
     ...(device.children ? { children: device.children } : {}),
     regions: placement.regions,
-    irqs: irqs.map((irq) => ({ line: irq.line, trigger: trigger(irq) })),
+    irqs: irqs.map((irq) => ({ line: irq.line, trigger: irq.trigger })),
   });
   const unit = regions[0] === undefined ? "" : `@${regions[0].busOffset.toString(16)}`;
   return {

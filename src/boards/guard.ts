@@ -1,0 +1,234 @@
+/**
+ * A plugin's bugs are the plugin's. Every function a plugin hands platpass (declines, check,
+ * options, build, trigger) runs behind a guard: an exception that is not one of platpass's own
+ * typed errors, or a returned value of the wrong shape, becomes an input error (exit 3) naming
+ * the plugin, its file and line, the device and, for a node, the property. Without it a
+ * plugin's TypeError read as "internal error … a bug in platpass".
+ */
+import { z } from "zod";
+import { InputError, isPlatpassError } from "../errors.js";
+import type { BoardPlugin, DeviceNode, GuestChild, IrqTrigger, OptionsSchema } from "./api.js";
+
+export interface PluginOrigin {
+  /** "built-in", the path as the config gave it, or the package name. */
+  source: string;
+  /** The module's file, when known. */
+  file: string | undefined;
+}
+
+/** `file:line:column` of the deepest stack frame inside the plugin's file, if any. */
+function frameIn(error: unknown, file: string | undefined): string | undefined {
+  if (!file || !(error instanceof Error) || !error.stack) return undefined;
+  for (const line of error.stack.split("\n")) {
+    const m = /(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (m && m[1] === file) return `${m[1]}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+function failure(
+  name: string,
+  origin: PluginOrigin,
+  what: string,
+  reason: string,
+  at?: string,
+  cause?: unknown,
+): InputError {
+  const from = origin.file ?? origin.source;
+  return new InputError("BOARD_PLUGIN_FAILED", `board plugin '${name}' ${what}: ${reason}`, {
+    where: at ?? from,
+    hint: `This is a bug in the plugin '${name}' (${from}), not in platpass: fix the plugin, or leave it out of the config's "plugins" and let another plugin take the device.`,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function guard<A extends unknown[], R>(
+  name: string,
+  origin: PluginOrigin,
+  what: (...args: A) => string,
+  fn: (...args: A) => R,
+): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (isPlatpassError(e)) throw e;
+      const message = e instanceof Error ? `${e.name}: ${e.message}` : `threw ${String(e)}`;
+      throw failure(name, origin, what(...args), message, frameIn(e, origin.file), e);
+    }
+  };
+}
+
+function isCells(v: unknown): v is { cells: unknown[] } {
+  return typeof v === "object" && v !== null && Array.isArray((v as { cells?: unknown }).cells);
+}
+
+function cellProblem(cell: unknown): string | undefined {
+  if (typeof cell === "number") {
+    return Number.isInteger(cell) && cell >= 0 && cell <= 0xffffffff
+      ? undefined
+      : `the cell ${cell} is not a 32-bit unsigned integer`;
+  }
+  if (
+    typeof cell === "object" &&
+    cell !== null &&
+    typeof (cell as { ref?: unknown }).ref === "string"
+  )
+    return undefined;
+  return `a cell is ${typeof cell}; cells are numbers or { ref } from a ctx helper`;
+}
+
+/** What is wrong with one property value, or undefined. */
+export function valueProblem(value: unknown): string | undefined {
+  if (value instanceof Uint8Array) return undefined;
+  if (isCells(value)) {
+    for (const cell of value.cells) {
+      const problem = cellProblem(cell);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (typeof value === "string")
+    return `it is a plain string; write ctx.values.str(${JSON.stringify(value.slice(0, 40))})`;
+  if (typeof value === "number") return `it is a plain number; write ctx.values.cells(${value})`;
+  return `it is ${value === null ? "null" : typeof value}; a value is bytes (ctx.values.*) or { cells }`;
+}
+
+function childProblems(
+  children: unknown,
+  path: string,
+): { property: string | undefined; problem: string }[] {
+  if (children === undefined) return [];
+  if (!Array.isArray(children))
+    return [{ property: undefined, problem: `${path}children is not a list` }];
+  return children.flatMap((child: GuestChild, i) => {
+    const at = `${path}${typeof child?.name === "string" ? child.name : `children[${i}]`}/`;
+    if (typeof child !== "object" || child === null || typeof child.name !== "string")
+      return [{ property: undefined, problem: `${at} has no name` }];
+    return [...propertyProblems(child.properties ?? {}, at), ...childProblems(child.children, at)];
+  });
+}
+
+function propertyProblems(
+  properties: unknown,
+  path: string,
+): { property: string | undefined; problem: string }[] {
+  if (typeof properties !== "object" || properties === null)
+    return [{ property: undefined, problem: `${path || "the node"} has no properties object` }];
+  return Object.entries(properties).flatMap(([property, value]) => {
+    const problem = valueProblem(value);
+    return problem ? [{ property: `${path}${property}`, problem }] : [];
+  });
+}
+
+/** Every problem with a node `build` returned; empty when it is usable. */
+export function nodeProblems(value: unknown): { property: string | undefined; problem: string }[] {
+  if (typeof value !== "object" || value === null)
+    return [{ property: undefined, problem: "build returned no node" }];
+  const node = value as Partial<DeviceNode>;
+  const problems: { property: string | undefined; problem: string }[] = [];
+  if (typeof node.name !== "string" || node.name.length === 0)
+    problems.push({ property: undefined, problem: "the node has no name" });
+  problems.push(...propertyProblems(node.properties, ""), ...childProblems(node.children, ""));
+  if (node.trigger !== undefined && typeof node.trigger !== "function")
+    problems.push({ property: undefined, problem: "'trigger' is not a function" });
+  return problems;
+}
+
+const TRIGGERS: readonly IrqTrigger[] = ["level", "edge"];
+
+function guardNode(
+  name: string,
+  origin: PluginOrigin,
+  device: string,
+  node: DeviceNode,
+): DeviceNode {
+  const problems = nodeProblems(node);
+  if (problems.length > 0) {
+    const first = problems.find((p) => p.property !== undefined);
+    const listed = problems.map((p) => (p.property ? `'${p.property}': ${p.problem}` : p.problem));
+    throw failure(
+      name,
+      origin,
+      `built an unusable node for ${device}`,
+      listed.join("; "),
+      first?.property ? `${device}, property '${first.property}'` : undefined,
+    );
+  }
+  const trigger = node.trigger;
+  if (!trigger) return node;
+  const guarded = guard(name, origin, (_irq) => `failed in trigger() for ${device}`, trigger);
+  return {
+    ...node,
+    trigger: (irq) => {
+      const t = guarded(irq);
+      if (!TRIGGERS.includes(t)) {
+        throw failure(
+          name,
+          origin,
+          `returned a bad trigger for ${device} IRQ ${irq.index}`,
+          `${JSON.stringify(t)} is neither "level" nor "edge"`,
+        );
+      }
+      return t;
+    },
+  };
+}
+
+/** The options schema: a zod-like object, or what `options(z)` returns given platpass's zod 4. */
+function optionsSchema(
+  name: string,
+  origin: PluginOrigin,
+  options: BoardPlugin["options"],
+): OptionsSchema<unknown> | undefined {
+  if (typeof options !== "function") return options;
+  const schema = guard(name, origin, (_z) => "failed in options(z)", options)(z);
+  if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
+    throw failure(name, origin, "returned no schema from options(z)", "it has no safeParse");
+  }
+  return schema;
+}
+
+/** A copy of the plugin whose every callback is guarded. */
+export function guardPlugin(plugin: BoardPlugin, origin: PluginOrigin): BoardPlugin {
+  const { name } = plugin;
+  const declines = plugin.match.declines;
+  const check = plugin.preconditions?.check;
+  const schema = optionsSchema(name, origin, plugin.options);
+  const build = guard(
+    name,
+    origin,
+    (ctx) => `failed in build() for ${ctx.host.name}`,
+    plugin.build,
+  );
+  return {
+    ...plugin,
+    match: {
+      ...plugin.match,
+      ...(declines
+        ? {
+            declines: guard(
+              name,
+              origin,
+              (host) => `failed in declines() for ${host.name}`,
+              declines,
+            ),
+          }
+        : {}),
+    },
+    ...(plugin.preconditions
+      ? {
+          preconditions: {
+            ...plugin.preconditions,
+            ...(check
+              ? {
+                  check: guard(name, origin, (host) => `failed in check() for ${host.name}`, check),
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(schema ? { options: schema } : {}),
+    build: (ctx) => guardNode(name, origin, ctx.host.name, build(ctx)),
+  };
+}
