@@ -89,6 +89,16 @@ function entry(device: string, over: Record<string, unknown> = {}) {
   };
 }
 
+/** `restore --json`: its outcomes, and the reason given for each quarantined file by name. */
+async function restoreJson(state: string) {
+  const r = await platpass(state, "restore", "--json");
+  const out = JSON.parse(r.stdout).restored as Record<string, string>[];
+  const reasons = Object.fromEntries(
+    out.filter((o) => o.action === "quarantined").map((o) => [o.file!.split("/").pop(), o.reason]),
+  );
+  return { r, out, reasons };
+}
+
 function quarantined(state: string): string[] {
   return readdirSync(join(state, "quarantine")).map((n) => n.replace(/\.\d+\.[0-9a-f]{6}$/, ""));
 }
@@ -225,14 +235,8 @@ describe.skipIf(process.getuid?.() !== 0)("hostile state (root restores, nobody 
     write("pid.json", entry("pid", { owner: { pid: -1 } }));
     write(`${ABSENT[0]}.json`, entry(ABSENT[0]));
     before = snapshot(box, state);
-    const r = await platpass(state, "restore", "--json");
+    const { r, out, reasons } = await restoreJson(state);
     expect(r.exitCode).toBe(4);
-    const out = JSON.parse(r.stdout).restored as Record<string, string>[];
-    const reasons = Object.fromEntries(
-      out
-        .filter((o) => o.action === "quarantined")
-        .map((o) => [o.file!.split("/").pop(), o.reason]),
-    );
     expect(reasons).toEqual({
       "bus.json": expect.stringContaining("at bus"),
       [`${ABSENT[1]}.json`]: `it names device ${ABSENT[0]}, not the ${ABSENT[1]} it is filed as`,
@@ -270,14 +274,8 @@ describe.skipIf(process.getuid?.() !== 0)("hostile state (root restores, nobody 
     chmodSync(join(journal, "wide.json"), 0o666);
     writeFileSync(join(journal, `${ABSENT[0]}.json`), JSON.stringify(entry(ABSENT[0])));
     before = snapshot(box, state);
-    const r = await platpass(state, "restore", "--json");
+    const { r, out, reasons } = await restoreJson(state);
     expect(r.exitCode).toBe(4);
-    const out = JSON.parse(r.stdout).restored as Record<string, string>[];
-    const reasons = Object.fromEntries(
-      out
-        .filter((o) => o.action === "quarantined")
-        .map((o) => [o.file!.split("/").pop(), o.reason]),
-    );
     expect(reasons).toEqual({
       "braces.json": expect.stringMatching(/^it is not a record platpass wrote \(.* at device\)$/),
       "dangling.json": "it is a symbolic link",
