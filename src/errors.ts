@@ -47,7 +47,11 @@ export class PlatpassError extends Error {
 
   /** The one-paragraph form the CLI prints: what, where, how to fix. */
   paragraph(): string {
-    const parts = [`${this.message}${this.message.endsWith(".") ? "" : "."}`];
+    // A message may end in an indented list ("…:\n  a\n  b\n"); a full stop after it would
+    // stand alone on its own line.
+    const message = this.message.trimEnd();
+    const listed = /\n\s/.test(message);
+    const parts = [listed || message.endsWith(".") ? message : `${message}.`];
     if (this.where) parts.push(`(in ${this.where})`);
     if (this.hint) parts.push(this.hint);
     return `platpass: ${parts.join(" ")} [${this.code}]`;

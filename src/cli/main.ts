@@ -98,8 +98,25 @@ export function consoleIO(json: boolean): CommandIO {
   };
 }
 
+/**
+ * A reader that goes away (`platpass list --json | head`) ends the output, not the command:
+ * the rest is dropped and the command finishes with its own exit status — a launch still
+ * restores its devices. Without a listener Node throws EPIPE as an uncaught exception.
+ */
+function toleratePipeClose(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+      if (stream !== process.stderr)
+        process.stderr.write(`platpass: cannot write output: ${e.message}\n`);
+    });
+  }
+}
+
 /** Runs the CLI; returns the exit code. Only here do errors become text. */
 export async function main(argv: string[]): Promise<number> {
+  toleratePipeClose();
   const wantsJson = argv.includes("--json");
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
@@ -140,8 +157,13 @@ function report(e: unknown, json: boolean): number {
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
+  const message = (e as Error)?.message ?? String(e);
+  if (json) {
+    const internal = { error: "INTERNAL", class: "internal", message, exitCode: 70 };
+    process.stdout.write(`${JSON.stringify(internal, null, 2)}\n`);
+  }
   process.stderr.write(
-    `platpass: internal error: ${(e as Error)?.message ?? String(e)}. This is a bug in platpass; please report it with the output of PLATPASS_DEBUG=1.\n`,
+    `platpass: internal error: ${message}. This is a bug in platpass; please report it with the output of PLATPASS_DEBUG=1.\n`,
   );
   if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return 70;
