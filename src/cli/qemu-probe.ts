@@ -14,7 +14,10 @@ export const qemuProbeCommand: Command = {
   json: true,
   async run(args, io) {
     const binary = await findQemu({ explicit: stringOption(args, "qemu") });
-    const { probe, cached } = await probeQemu(binary, { refresh: flag(args, "refresh") });
+    const { probe, cached } = await probeQemu(binary, {
+      refresh: flag(args, "refresh"),
+      progress: io.progress,
+    });
     if (io.json) {
       io.out(JSON.stringify({ ...probe, cached }, null, 2));
       return 0;

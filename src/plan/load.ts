@@ -99,8 +99,11 @@ async function withOverlays(dtb: Uint8Array, overlays: readonly string[]): Promi
 }
 
 /** The QEMU's vfio-platform properties (probed once per binary, cached). */
-async function probedVfio(binary: QemuBinary): Promise<QemuVfioSupport> {
-  const { probe } = await probeQemu(binary);
+async function probedVfio(
+  binary: QemuBinary,
+  progress: (line: string) => void,
+): Promise<QemuVfioSupport> {
+  const { probe } = await probeQemu(binary, { progress });
   requireVfioPlatform(probe);
   return { version: formatVersion(probe.version), ...probe.vfioPlatform };
 }
@@ -128,7 +131,7 @@ export async function planConfigFile(
     progress(`base DTB: ${base.cached ? "cached" : "dumped"} ${base.path}`);
   }
   const qemuVfio = needsQemuProbe(config.qemu.vfioBackend, host.vfio)
-    ? await probedVfio(binary)
+    ? await probedVfio(binary, progress)
     : undefined;
   const { plan, guest } = buildPlan({
     config,

@@ -2,12 +2,16 @@
  * What a QEMU binary can do, asked of QEMU itself over QMP (`query-version`,
  * `device-list-properties`), never assumed from its version number. Cached per binary
  * path + mtime + size under cacheRoot()/qemu-probe, so a replaced binary is probed again.
+ * A cached answer is checked against the shape below before it is believed: one cut short
+ * or edited is probed again (and said so), not read as undefined fields that fail later.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { cacheRoot } from "../bed/debian.js";
+import { jsonPath } from "../config/errors.js";
 import { QemuError } from "../errors.js";
 import { findQemu, formatVersion, type QemuBinary, type QemuVersion } from "./binary.js";
 import { startQemu } from "./process.js";
@@ -45,6 +49,27 @@ export interface QemuProbe {
   probedAt: string;
 }
 
+const deviceSupportSchema = z.object({ present: z.boolean(), properties: z.array(z.string()) });
+const count = z.number().int().nonnegative();
+
+const probeSchema: z.ZodType<QemuProbe> = z.object({
+  binary: z.object({
+    path: z.string(),
+    source: z.enum(["explicit", "PLATPASS_QEMU", "PATH"]),
+    mtimeMs: z.number(),
+    size: count,
+  }),
+  version: z.object({ major: count, minor: count, micro: count, package: z.string() }),
+  devices: z.record(z.enum(PROBED_DEVICES), deviceSupportSchema),
+  vfioPlatform: z.object({
+    present: z.boolean(),
+    fd: z.boolean(),
+    iommufd: z.boolean(),
+    irqfd: z.boolean(),
+  }),
+  probedAt: z.string(),
+});
+
 /** The last QEMU release line with vfio-platform (removed in 10.2). */
 export const LAST_VFIO_PLATFORM_RELEASE = "10.1.x";
 
@@ -53,6 +78,8 @@ export interface ProbeOptions {
   refresh?: boolean;
   /** Directory for cached answers; cacheRoot()/qemu-probe unless told. */
   cacheDir?: string;
+  /** Told when a cached answer is thrown away. */
+  progress?: (line: string) => void;
 }
 
 export function probeCacheKey(binary: QemuBinary): string {
@@ -60,6 +87,27 @@ export function probeCacheKey(binary: QemuBinary): string {
     .update(`${binary.path}\0${binary.mtimeMs}\0${binary.size}`)
     .digest("hex")
     .slice(0, 32);
+}
+
+/** A cached answer for `binary`, or why the file holds none. */
+export function parseCachedProbe(text: string, binary: QemuBinary): QemuProbe | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return `not JSON: ${(e as Error).message}`;
+  }
+  const parsed = probeSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return issue ? `${jsonPath(issue.path)}: ${issue.message}` : "not a probe";
+  }
+  const { path, mtimeMs, size } = parsed.data.binary;
+  if (path !== binary.path || mtimeMs !== binary.mtimeMs || size !== binary.size) {
+    return `it answers for another binary (${path})`;
+  }
+  // Where the binary was found this time, not where it was when it was probed.
+  return { ...parsed.data, binary };
 }
 
 /** Probes `binary` (found with findQemu() when not given); returns whether it came from cache. */
@@ -71,7 +119,9 @@ export async function probeQemu(
   const dir = options.cacheDir ?? join(cacheRoot(), "qemu-probe");
   const file = join(dir, `${probeCacheKey(bin)}.json`);
   if (!options.refresh && existsSync(file)) {
-    return { probe: JSON.parse(await readFile(file, "utf8")) as QemuProbe, cached: true };
+    const cached = parseCachedProbe(await readFile(file, "utf8"), bin);
+    if (typeof cached !== "string") return { probe: cached, cached: true };
+    options.progress?.(`QEMU probe: the cached ${file} was corrupt (${cached}); probing again`);
   }
   const probe = await askQemu(bin);
   await mkdir(dir, { recursive: true });
