@@ -171,7 +171,7 @@ function makeDir(path: string, recursive: boolean): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EEXIST") return;
-    throw new HostError("HOST_STATE_UNWRITABLE", `cannot create the state directory ${path}`, {
+    throw new HostError("HOST_STATE_UNWRITABLE", `cannot create ${path} for platpass's state`, {
       where: path,
       hint: "platpass journals every binding change there; set PLATPASS_STATE to a writable directory (it must survive until 'platpass restore' runs).",
       cause: e,
@@ -184,9 +184,11 @@ function makeDir(path: string, recursive: boolean): void {
  * running user can put anything in it. Throws HOST_STATE_UNSAFE naming the path and the fix.
  */
 export function stateSubdir(state: string, sub?: string): string {
-  makeDir(state, true);
-  assertSafeDir(state);
+  // Parents first: nothing is created inside a directory another user controls.
+  makeDir(dirname(state), true);
   assertSafeParents(state);
+  makeDir(state, false);
+  assertSafeDir(state);
   if (sub === undefined) return state;
   const dir = join(state, sub);
   makeDir(dir, false);
