@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { duplicateKeys } from "./duplicate-keys.js";
 import { ConfigError } from "./errors.js";
 import { parseConfig } from "./parse.js";
 import type { Config } from "./schema.js";
@@ -15,14 +16,27 @@ function lineAndColumn(text: string, offset: number): string {
 }
 
 function parseJson(text: string, file: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     const message = (e as Error).message;
     const at = Number(message.match(/position (\d+)/)?.[1]);
     const place = Number.isFinite(at) ? ` at ${lineAndColumn(text, at)}` : "";
     throw new ConfigError(file, [{ path: "$", message: `not valid JSON${place}: ${message}` }]);
   }
+  const duplicates = duplicateKeys(text);
+  if (duplicates.length > 0) {
+    throw new ConfigError(
+      file,
+      duplicates.map((d) => ({
+        path: d.path,
+        message: `given twice (again at line ${d.line}); JSON keeps only the last, so one of them would be ignored`,
+      })),
+      "Keep one of each key.",
+    );
+  }
+  return value;
 }
 
 /** A module path (./x.js, /x.mjs) rather than an npm package name. */
@@ -66,5 +80,7 @@ export async function readConfig(file: string): Promise<Config> {
       },
     );
   }
-  return resolveConfigPaths(parseConfig(parseJson(text, file), file), dirname(resolve(file)));
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse rejects.
+  const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  return resolveConfigPaths(parseConfig(parseJson(json, file), file), dirname(resolve(file)));
 }

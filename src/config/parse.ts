@@ -1,14 +1,50 @@
-import type { z } from "zod";
+import { z } from "zod";
+import { closeMatches } from "../close-matches.js";
 import { ConfigError, type ConfigProblem, jsonPath } from "./errors.js";
 import { type Config, ConfigSchema } from "./schema.js";
 
-function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      path: jsonPath([...issue.path, key]),
-      message: "unknown key (a typo? the schema lists the known ones)",
-    }));
+/** The schema below wrappers (default, optional) and, following `path`, inside objects and arrays. */
+function schemaAt(
+  schema: z.core.$ZodType,
+  path: readonly PropertyKey[],
+): z.core.$ZodType | undefined {
+  let at: z.core.$ZodType | undefined = schema;
+  for (let i = 0; at && i <= path.length; ) {
+    const def = at._zod.def as { type: string; innerType?: z.core.$ZodType };
+    if (def.innerType) {
+      at = def.innerType;
+    } else if (i === path.length) {
+      break;
+    } else if (at instanceof z.ZodObject) {
+      at = at.shape[String(path[i])] as z.core.$ZodType | undefined;
+      i++;
+    } else if (at instanceof z.ZodArray) {
+      at = at.element as z.core.$ZodType;
+      i++;
+    } else {
+      return undefined;
+    }
   }
+  return at;
+}
+
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  const at = schemaAt(ConfigSchema, path);
+  return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+}
+
+function unknownKey(path: readonly PropertyKey[], key: string): ConfigProblem {
+  const known = knownKeys(path);
+  const close = closeMatches(key, known, 3);
+  const message = close.length
+    ? `unknown key; did you mean ${close.map((c) => `'${c}'`).join(" or ")}?`
+    : `unknown key; known here: ${known.join(", ") || "none"}`;
+  return { path: jsonPath([...path, key]), message };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  if (issue.code === "unrecognized_keys")
+    return issue.keys.map((key) => unknownKey(issue.path, key));
   return [{ path: jsonPath(issue.path), message: issue.message }];
 }
 

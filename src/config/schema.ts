@@ -12,7 +12,12 @@ const path = z.string().min(1);
 export const MachineSchema = z
   .strictObject({
     gicVersion: z
-      .union([z.literal(2), z.literal(3), z.literal("max"), z.literal("host")])
+      .union([z.literal(2), z.literal(3), z.literal("max"), z.literal("host")], {
+        error: (issue) =>
+          typeof issue.input === "string" && /^\d+$/.test(issue.input)
+            ? `must be 2, 3, "max" or "host"; got the string "${issue.input}": write ${issue.input} without quotes`
+            : `must be 2, 3, "max" or "host"; got ${JSON.stringify(issue.input)}`,
+      })
       .default(3)
       .describe("GIC version of the guest's interrupt controller (QEMU's gic-version=)."),
     virtualization: z

@@ -22,7 +22,7 @@ import { assembleGuestDtb, platformBusNode } from "../machvirt/guest-dt.js";
 import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
-import { closeMatches } from "./close-matches.js";
+import { closeMatches } from "../close-matches.js";
 import { handoffFds, qemuArgv } from "./qemu-args.js";
 import type { Plan, PlanDeviceWarning, PlannedDevice } from "./types.js";
 import { chooseVfioBackend, type HostVfioSupport, type QemuVfioSupport } from "./vfio-backend.js";

@@ -43,3 +43,52 @@ describe("readConfig", () => {
     });
   });
 });
+
+describe("readConfig on the mistakes editors and hands make", () => {
+  it("refuses a key given twice, which JSON.parse would silently keep the last of", async () => {
+    const file = configFile('{ "devices": [{ "host": "a.b" }],\n  "devices": [] }');
+    await expect(readConfig(file)).rejects.toMatchObject({
+      problems: [
+        { path: "$.devices", message: expect.stringContaining("given twice (again at line 2)") },
+      ],
+    });
+  });
+
+  it("finds a repeated key inside an array's object, not keys that merely repeat across objects", async () => {
+    const file = configFile(
+      '{ "devices": [{ "host": "a.b" }, { "host": "c.d", "managed": true, "managed": false }] }',
+    );
+    await expect(readConfig(file)).rejects.toMatchObject({
+      problems: [{ path: "$.devices[1].managed" }],
+    });
+  });
+
+  it("reads a config saved with a UTF-8 byte-order mark", async () => {
+    const file = configFile('\uFEFF{ "devices": [{ "host": "a.b" }] }');
+    expect((await readConfig(file)).devices[0]?.host).toBe("a.b");
+  });
+
+  it("suggests the key a typo meant, at any depth", async () => {
+    const file = configFile(
+      '{ "machine": { "acel": "tcg" }, "devices": [{ "host": "a", "plugn": "x" }] }',
+    );
+    await expect(readConfig(file)).rejects.toMatchObject({
+      problems: [
+        { path: "$.machine.acel", message: "unknown key; did you mean 'accel'?" },
+        { path: "$.devices[0].plugn", message: "unknown key; did you mean 'plugin'?" },
+      ],
+    });
+  });
+
+  it("says a quoted gicVersion must be written without quotes", async () => {
+    const file = configFile('{ "machine": { "gicVersion": "3" }, "devices": [{ "host": "a" }] }');
+    await expect(readConfig(file)).rejects.toMatchObject({
+      problems: [
+        {
+          path: "$.machine.gicVersion",
+          message: 'must be 2, 3, "max" or "host"; got the string "3": write 3 without quotes',
+        },
+      ],
+    });
+  });
+});
