@@ -15,22 +15,35 @@ export interface Diagnostic {
   /** The node the check is about, when dtc names one. */
   path?: string;
   property?: string;
-  /** Source line, when the input was DTS text. */
+  /** The DTS file (the one compiled, or one it included), when the input was DTS. */
+  file?: string;
+  /** Source line and column in `file`. */
   line?: number;
+  column?: number;
   message: string;
 }
 
-/** dtc failed; `diagnostics` holds everything it reported. */
+/** dtc failed; `diagnostics` holds everything it reported (and --json prints them). */
 export class DtcError extends InputError {
   readonly diagnostics: Diagnostic[];
-  constructor(tool: string, diagnostics: Diagnostic[], stderr: string) {
+  constructor(tool: string, diagnostics: Diagnostic[], stderr: string, source?: string) {
     const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
-    super("DTC_FAILED", `${tool} rejected its input: ${first?.message ?? stderr.trim()}`, {
-      where: first?.path,
+    const at = first?.file && first.line !== undefined ? `${locationOf(first)}: ` : "";
+    super("DTC_FAILED", `${tool} rejected its input: ${at}${first?.message ?? stderr.trim()}`, {
+      where: source ?? first?.path,
       hint: "Fix the device tree source; every diagnostic is in the error's diagnostics list.",
     });
     this.diagnostics = diagnostics;
   }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), diagnostics: this.diagnostics };
+  }
+}
+
+/** `file:line.column`, the way dtc itself points at source. */
+function locationOf(d: Diagnostic): string {
+  return `${d.file}:${d.line}${d.column === undefined ? "" : `.${d.column}`}`;
 }
 
 const CHECK_LINE =
@@ -38,13 +51,25 @@ const CHECK_LINE =
 const SYNTAX_LINE = /^Error: (?<loc>\S+?) (?<msg>.*)$/;
 const FATAL_LINE = /^FATAL ERROR: (?<msg>.*)$/;
 
-function lineOf(loc: string | undefined): number | undefined {
-  const m = loc?.match(/:(\d+)\.\d+/);
-  return m ? Number(m[1]) : undefined;
+/** dtc's name for the text it was fed; `source` says which file that text came from. */
+const STDIN = "<stdin>";
+
+/** Adds file, line and column from dtc's `FILE:LINE.COL[-END]` to `d`. */
+function locate(d: Diagnostic, loc: string | undefined, source: string | undefined): Diagnostic {
+  const m = loc?.match(/^(?<file>.*):(?<line>\d+)\.(?<column>\d+)(?:-[\d.]+)?$/)?.groups;
+  if (!m) return d;
+  const file = m.file === STDIN ? source : m.file;
+  if (file !== undefined) d.file = file;
+  d.line = Number(m.line);
+  d.column = Number(m.column);
+  return d;
 }
 
-/** Parses dtc's / fdtoverlay's stderr into diagnostics, one per reported line. */
-export function parseDiagnostics(stderr: string): Diagnostic[] {
+/**
+ * Parses dtc's / fdtoverlay's stderr into diagnostics, one per reported line. `source` is
+ * the file the input came from: dtc, fed it on stdin, calls it "<stdin>".
+ */
+export function parseDiagnostics(stderr: string, source?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const raw of stderr.split("\n")) {
     const text = raw.trim();
@@ -60,14 +85,11 @@ export function parseDiagnostics(stderr: string): Diagnostic[] {
       };
       if (check.path) d.path = check.path;
       if (check.prop) d.property = check.prop;
-      const line = lineOf(check.loc);
-      if (line !== undefined) d.line = line;
-      out.push(d);
+      out.push(locate(d, check.loc, source));
     } else if (syntax) {
-      const d: Diagnostic = { severity: "error", check: "syntax", message: syntax.msg! };
-      const line = lineOf(syntax.loc);
-      if (line !== undefined) d.line = line;
-      out.push(d);
+      out.push(
+        locate({ severity: "error", check: "syntax", message: syntax.msg! }, syntax.loc, source),
+      );
     } else {
       out.push({ severity: "error", check: "fatal", message: fatal ? fatal.msg! : text });
     }
@@ -99,10 +121,10 @@ async function run(
 
 const stderrText = (r: BufferResult) => new TextDecoder().decode(r.stderr);
 
-function checked(tool: string, r: BufferResult): Uint8Array {
+function checked(tool: string, r: BufferResult, source?: string): Uint8Array {
   if (r.exitCode !== 0) {
     const stderr = stderrText(r);
-    throw new DtcError(tool, parseDiagnostics(stderr), stderr);
+    throw new DtcError(tool, parseDiagnostics(stderr, source), stderr, source);
   }
   return r.stdout;
 }
@@ -112,6 +134,8 @@ export interface CompileOptions {
   symbols?: boolean;
   /** Directories for /include/ (dtc -i). */
   includeDirs?: string[];
+  /** The file the text was read from, named in diagnostics where dtc would say "<stdin>". */
+  source?: string;
 }
 
 /** DTS text → DTB bytes. */
@@ -120,7 +144,7 @@ export async function compileDts(text: string, opts: CompileOptions = {}): Promi
   if (opts.symbols) args.push("-@");
   for (const dir of opts.includeDirs ?? []) args.push("-i", dir);
   args.push("-");
-  return checked("dtc", await run("dtc", args, text));
+  return checked("dtc", await run("dtc", args, text), opts.source);
 }
 
 /** DTB bytes → dtc's DTS text. */
@@ -135,8 +159,15 @@ export async function checkDtb(bytes: Uint8Array): Promise<Diagnostic[]> {
   return parseDiagnostics(stderrText(r));
 }
 
-/** Applies overlay DTBs (compiled with symbols/fixups) to a base DTB with fdtoverlay. */
-export async function applyOverlays(base: Uint8Array, overlays: Uint8Array[]): Promise<Uint8Array> {
+/**
+ * Applies overlay DTBs (compiled with symbols/fixups) to a base DTB with fdtoverlay.
+ * `sources[i]` names overlay i in fdtoverlay's messages instead of its temporary file.
+ */
+export async function applyOverlays(
+  base: Uint8Array,
+  overlays: Uint8Array[],
+  sources: readonly string[] = [],
+): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), "platpass-fdtoverlay-"));
   try {
     const basePath = join(dir, "base.dtb");
@@ -150,7 +181,13 @@ export async function applyOverlays(base: Uint8Array, overlays: Uint8Array[]): P
       }),
     );
     const r = await run("fdtoverlay", ["-i", basePath, "-o", outPath, ...overlayPaths]);
-    checked("fdtoverlay", r);
+    if (r.exitCode !== 0) {
+      const stderr = overlayPaths.reduce(
+        (text, p, i) => (sources[i] ? text.replaceAll(p, sources[i]) : text),
+        stderrText(r),
+      );
+      throw new DtcError("fdtoverlay", parseDiagnostics(stderr), stderr);
+    }
     return new Uint8Array(await readFile(outPath));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -92,10 +92,11 @@ async function withOverlays(dtb: Uint8Array, overlays: readonly string[]): Promi
       await compileDts(await readInputText(file), {
         symbols: true,
         includeDirs: [dirname(file)],
+        source: file,
       }),
     );
   }
-  return applyOverlays(dtb, compiled);
+  return applyOverlays(dtb, compiled, overlays);
 }
 
 /** The QEMU's vfio-platform properties (probed once per binary, cached). */
