@@ -11,17 +11,19 @@ const check =
 const dtbCheck =
   "<stdin>: Warning (reg_format): /memory:reg: property has invalid length (12 bytes)\n";
 
+const syntaxError = { severity: "error", check: "syntax", message: "syntax error" };
+const regFormat = {
+  severity: "warning",
+  check: "reg_format",
+  path: "/memory",
+  property: "reg",
+  message: "property has invalid length (12 bytes)",
+};
+
 describe("parseDiagnostics", () => {
   it("names the source file where dtc says <stdin>, with line and column", () => {
     expect(parseDiagnostics(syntax, "/work/overlay.dts")).toEqual([
-      {
-        severity: "error",
-        check: "syntax",
-        message: "syntax error",
-        file: "/work/overlay.dts",
-        line: 4,
-        column: 15,
-      },
+      { ...syntaxError, file: "/work/overlay.dts", line: 4, column: 15 },
       { severity: "error", check: "fatal", message: "Unable to parse input tree" },
     ]);
   });
@@ -36,36 +38,13 @@ describe("parseDiagnostics", () => {
 
   it("locates check warnings in DTS, and leaves a DTB's without a file", () => {
     expect(parseDiagnostics(check, "a.dts")).toEqual([
-      {
-        severity: "warning",
-        check: "reg_format",
-        path: "/memory",
-        property: "reg",
-        message: "property has invalid length (12 bytes)",
-        file: "a.dts",
-        line: 3,
-        column: 5,
-      },
+      { ...regFormat, file: "a.dts", line: 3, column: 5 },
     ]);
-    expect(parseDiagnostics(dtbCheck)).toEqual([
-      {
-        severity: "warning",
-        check: "reg_format",
-        path: "/memory",
-        property: "reg",
-        message: "property has invalid length (12 bytes)",
-      },
-    ]);
+    expect(parseDiagnostics(dtbCheck)).toEqual([regFormat]);
   });
 
   it("without a source, leaves <stdin> unnamed but still gives line and column", () => {
-    expect(parseDiagnostics(syntax)[0]).toEqual({
-      severity: "error",
-      check: "syntax",
-      message: "syntax error",
-      line: 4,
-      column: 15,
-    });
+    expect(parseDiagnostics(syntax)[0]).toEqual({ ...syntaxError, line: 4, column: 15 });
   });
 });
 
