@@ -5,24 +5,12 @@
 // The machine is shared, so load drifts during a run: the two are measured in alternating
 // rounds and the reported ratio is the median of the per-round ratios.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { debianPackage, newestArm64KernelAbi } from "../dist/bed/debian.js";
+import { readFileSync } from "node:fs";
 import { readDtb, writeDtb } from "../dist/fdt/index.js";
+import { largestDebianDtb } from "./largest-dtb.mjs";
 
 const TARGET = 20;
 const ROUNDS = 9;
-
-function largestDtb(dir) {
-  let best = { path: "", size: 0 };
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile() || !e.name.endsWith(".dtb")) continue;
-    const path = join(e.parentPath, e.name);
-    const size = statSync(path).size;
-    if (size > best.size) best = { path, size };
-  }
-  return best;
-}
 
 /** Mean milliseconds per call of fn, over at least `minRuns` calls and `ms` milliseconds. */
 function measure(fn, ms, minRuns) {
@@ -37,8 +25,7 @@ function measure(fn, ms, minRuns) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const pkg = await debianPackage(`linux-image-${await newestArm64KernelAbi()}`, "arm64");
-const { path, size } = largestDtb(join(pkg.root, "usr", "lib"));
+const { path, size, shown } = await largestDebianDtb();
 const blob = new Uint8Array(readFileSync(path));
 const roundTrip = () => writeDtb(readDtb(blob));
 const dtc = () => {
@@ -56,7 +43,7 @@ for (let i = 0; i < ROUNDS; i++) {
 
 const ratio = median(rounds.map((r) => r.ratio));
 const us = (ms) => `${(ms * 1000).toFixed(0)} us`;
-console.log(`file:        ${path.slice(pkg.root.length)} (${size} bytes)`);
+console.log(`file:        ${shown} (${size} bytes)`);
 console.log(
   `in-process:  ${us(median(rounds.map((r) => r.ours)))} per read+write (median of ${ROUNDS} rounds)`,
 );

@@ -40,3 +40,9 @@ export const H = {
  * name scans constant-time, so many names pointing into one long run cannot go quadratic.
  */
 export const MAX_NAME_LENGTH = 256;
+
+/** Characters dtc's DTS lexer accepts in node and property names: what a DTB may carry. */
+export const NAME_CHAR = new Uint8Array(256);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?@-") {
+  NAME_CHAR[c.charCodeAt(0)] = 1;
+}

@@ -18,14 +18,9 @@ import {
   HEADER_SIZE_V17,
   MAX_DEPTH,
   MAX_NAME_LENGTH,
+  NAME_CHAR,
 } from "./format.js";
 import { Fdt, FdtNode, type Reservation } from "./tree.js";
-
-/** Characters dtc's DTS lexer accepts in node and property names: what a DTB may carry. */
-const NAME_CHAR = new Uint8Array(256);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,._+*#?@-") {
-  NAME_CHAR[c.charCodeAt(0)] = 1;
-}
 
 export interface ReadOptions {
   /** Named in error messages, e.g. the file path. */

@@ -3,6 +3,7 @@
  * memory reservation block, structure block, strings block — with no padding at the end.
  * One pass measures (and builds the strings block), a second writes into one buffer.
  */
+import { FdtError } from "./errors.js";
 import {
   FDT_BEGIN_NODE,
   FDT_END,
@@ -11,35 +12,35 @@ import {
   FDT_PROP,
   H,
   HEADER_SIZE_V17,
+  MAX_NAME_LENGTH,
+  NAME_CHAR,
   WRITE_LAST_COMP_VERSION,
   WRITE_VERSION,
 } from "./format.js";
 import { type Fdt, type FdtNode, visit } from "./tree.js";
 
-const encoder = new TextEncoder();
 const align4 = (n: number) => (n + 3) & ~3;
 
 /**
- * Names are ASCII (setProperty, addChild and the reader check them), so they are written a
- * char at a time, without the cost of a TextEncoder call each; a name that is not ASCII
- * (a hand-made root) goes through the UTF-8 encoder.
+ * The writer refuses what the reader refuses, so every DTB platpass writes reads back: names
+ * of 1 to MAX_NAME_LENGTH characters from the reader's set; the root's must be empty. The names
+ * are then ASCII and are written a char at a time, without a TextEncoder call each.
  */
-function nameBytes(name: string): Uint8Array | undefined {
-  for (let i = 0; i < name.length; i++) {
-    if (name.charCodeAt(i) > 0x7f) return encoder.encode(name);
+function checkName(name: string, what: string, where: FdtNode): void {
+  let ok = name.length > 0 && name.length <= MAX_NAME_LENGTH;
+  for (let i = 0; ok && i < name.length; i++) ok = NAME_CHAR[name.charCodeAt(i)] === 1;
+  if (!ok) {
+    const shown = name.length > 40 ? `${name.slice(0, 40)}… (${name.length} characters)` : name;
+    throw new FdtError("FDT_BAD_NAME", `cannot write ${what} name "${shown}"`, {
+      where: where.path,
+      hint: `Names are 1 to ${MAX_NAME_LENGTH} characters of letters, digits and , . _ + * # ? @ - (what the reader accepts).`,
+    });
   }
-  return undefined;
-}
-
-function nameLength(name: string): number {
-  return nameBytes(name)?.length ?? name.length;
 }
 
 function putName(out: Uint8Array, at: number, name: string): number {
-  const encoded = nameBytes(name);
-  if (encoded) out.set(encoded, at);
-  else for (let i = 0; i < name.length; i++) out[at + i] = name.charCodeAt(i);
-  return encoded?.length ?? name.length;
+  for (let i = 0; i < name.length; i++) out[at + i] = name.charCodeAt(i);
+  return name.length;
 }
 
 /** TypedArray.set costs more than a loop for the few bytes most property values have. */
@@ -59,7 +60,7 @@ class Strings {
     if (known !== undefined) return known;
     const off = this.size;
     this.offsets.set(name, off);
-    this.size += nameLength(name) + 1;
+    this.size += name.length + 1;
     return off;
   }
 
@@ -76,9 +77,14 @@ export function writeDtb(fdt: Fdt): Uint8Array {
   visit(
     fdt.root,
     (n: FdtNode) => {
-      structSize += 4 + align4(nameLength(n.name) + 1) + 4; // BEGIN_NODE, name, END_NODE
+      if (n !== fdt.root) checkName(n.name, "node", n);
+      else if (n.name !== "") {
+        throw new FdtError("FDT_BAD_ROOT", `cannot write a root node named "${n.name}"`);
+      }
+      structSize += 4 + align4(n.name.length + 1) + 4; // BEGIN_NODE, name, END_NODE
       // forEach, not for-of: no [name, value] pair allocated per property.
       n.properties.forEach((value, name) => {
+        if (!strings.offsets.has(name)) checkName(name, "property", n);
         nameoffs.push(strings.add(name));
         structSize += 12 + align4(value.length);
       });
