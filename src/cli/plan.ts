@@ -15,7 +15,7 @@ function table(rows: string[][]): string[] {
 }
 
 /** The plan as text: one row per region and IRQ, then warnings and the QEMU command line. */
-export function formatPlan(plan: Plan): string {
+export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
   const rows = [
     ["DEVICE", "PLUGIN", "QEMU DEVICE", "RESOURCE", "SIZE", "GUEST ADDRESS", "SPI", "TRIGGER"],
   ];
@@ -44,6 +44,10 @@ export function formatPlan(plan: Plan): string {
     out.push(`  fd ${f.fd}: ${f.opens === "iommufd" ? "/dev/iommu" : `${f.device}'s VFIO cdev`}`);
   }
   out.push(`qemu: ${[plan.qemu.binary, ...plan.qemu.argv].join(" ")}`);
+  // The argv names the guest DTB where a launch writes it; plan itself writes no file.
+  out.push(
+    `  (-dtb ${plan.guest.dtbFile} is not written by plan: 'platpass dtb ${configFile} -o ${plan.guest.dtbFile}' writes it)`,
+  );
   return out.join("\n");
 }
 
@@ -65,7 +69,7 @@ export const planCommand: Command = {
       hostDtb: stringOption(args, "host-dtb"),
       progress: io.progress,
     });
-    io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+    io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, args.positionals[0]));
     return 0;
   },
 };
