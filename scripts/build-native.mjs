@@ -19,8 +19,9 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { cacheRoot } from "../dist/bed/debian.js";
+import { buildWithGyp } from "../native/build.mjs";
 
 const ARM64_NODE = "20.20.2";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -53,34 +54,6 @@ function lastLines(log, n = 6) {
   return log.trim().split("\n").slice(-n).join(" | ");
 }
 
-// npm exports the node-gyp it bundles to lifecycle scripts; outside npm, the copy beside
-// this Node's npm is the same one.
-function nodeGyp() {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    join(
-      dirname(process.execPath),
-      "..",
-      "lib",
-      "node_modules",
-      "npm",
-      "node_modules",
-      "node-gyp",
-      "bin",
-      "node-gyp.js",
-    ),
-  ].filter(Boolean);
-  return candidates.find((c) => existsSync(c));
-}
-
-// node-gyp's own verdict ("stack Error: ...") and the compiler's first error, if any.
-function gypReason(log) {
-  const lines = log.split("\n");
-  const verdict = lines.find((l) => l.includes("stack Error:"))?.replace(/^gyp ERR! stack /, "");
-  const compiler = lines.find((l) => / error: /.test(l));
-  return [verdict, compiler].filter(Boolean).join(" | ") || lastLines(log);
-}
-
 function addonApiInclude() {
   const require = createRequire(join(root, "package.json"));
   return dirname(require.resolve("node-addon-api/package.json"));
@@ -89,17 +62,7 @@ function addonApiInclude() {
 function buildHost() {
   const output = join(native, "build", "Release", "platpass_vfio.node");
   if (upToDate(output)) return { ok: true, output, detail: "up to date" };
-  const gypJs = nodeGyp();
-  if (!gypJs) return { ok: false, output, detail: "node-gyp not found (it ships with npm)" };
-  // This Node's own headers, so node-gyp never downloads any.
-  const nodedir = join(dirname(process.execPath), "..");
-  if (!existsSync(join(nodedir, "include", "node", "node_api.h"))) {
-    return { ok: false, output, detail: `no Node headers under ${nodedir}/include/node` };
-  }
-  const r = run(process.execPath, [gypJs, "rebuild", `--nodedir=${nodedir}`], { cwd: native });
-  return r.ok
-    ? { ok: true, output, detail: "built with node-gyp" }
-    : { ok: false, output, detail: `node-gyp failed: ${gypReason(r.log)}` };
+  return buildWithGyp(native);
 }
 
 // Node's arm64 headers from the npm package of the arm64 Node binary, extracted once.
@@ -138,9 +101,8 @@ function arm64Headers() {
     : { ok: false, detail: `${include} missing after extraction` };
 }
 
-function buildArm64() {
-  const output = join(native, "build-arm64", "platpass_vfio.node");
-  if (upToDate(output)) return { ok: true, output, detail: "up to date" };
+/** The arm64 addon from the sources in `dir` (binding.gyp, src/), cross-compiled to `output`. */
+export function crossBuildArm64(dir, output) {
   const cxx = "aarch64-linux-gnu-g++";
   if (!run(cxx, ["--version"]).ok) {
     return {
@@ -172,7 +134,7 @@ function buildArm64() {
     `-I${addonApiInclude()}`,
     "-o",
     tmp,
-    ...sources,
+    ...gyp.sources.map((source) => join(dir, source)),
   ];
   const r = run(cxx, args);
   if (!r.ok) {
@@ -183,20 +145,30 @@ function buildArm64() {
   return { ok: true, output, detail: `cross-built with ${cxx} against Node ${ARM64_NODE} headers` };
 }
 
-const status = {
-  host: { arch: process.arch, ...buildHost() },
-  arm64: { arch: "arm64", ...buildArm64() },
-  at: new Date().toISOString(),
-};
-mkdirSync(dirname(statusFile), { recursive: true });
-writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
-for (const [arch, s] of [
-  ["host", status.host],
-  ["arm64", status.arm64],
-]) {
-  process.stderr.write(
-    s.ok
-      ? `native: ${arch} ${s.output.slice(root.length + 1)} (${s.detail})\n`
-      : `native: ${arch} addon unavailable: ${s.detail}\n`,
-  );
+function buildArm64() {
+  const output = join(native, "build-arm64", "platpass_vfio.node");
+  if (upToDate(output)) return { ok: true, output, detail: "up to date" };
+  return crossBuildArm64(native, output);
 }
+
+function main() {
+  const status = {
+    host: { arch: process.arch, ...buildHost() },
+    arm64: { arch: "arm64", ...buildArm64() },
+    at: new Date().toISOString(),
+  };
+  mkdirSync(dirname(statusFile), { recursive: true });
+  writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
+  for (const [arch, s] of [
+    ["host", status.host],
+    ["arm64", status.arm64],
+  ]) {
+    process.stderr.write(
+      s.ok
+        ? `native: ${arch} ${s.output.slice(root.length + 1)} (${s.detail})\n`
+        : `native: ${arch} addon unavailable: ${s.detail}\n`,
+    );
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

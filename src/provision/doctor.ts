@@ -2,7 +2,7 @@ import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { hostKvm, kvmVerdict } from "../machvirt/accel.js";
 import { qemuChecks } from "../qemu/checks.js";
-import { loadAddon } from "../vfio/load.js";
+import { loadAddon, sourceBuildCommand } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
 import { BACKPORTS_SUITE, backportsQemuCacheDir, cachedBackportsQemu } from "./backports-qemu.js";
 import { packagesFor, type Role } from "./packages.js";
@@ -148,7 +148,7 @@ const addonProbe: Probe = async () => {
       detail: r.ok
         ? `loaded ${r.path}`
         : `unavailable: tried ${tried}; ${r.buildReport.join("; ")}`,
-      ...(r.ok ? {} : { fix: "npm run build (needs Linux, g++, make and python3)" }),
+      ...(r.ok ? {} : { fix: `${sourceBuildCommand()} (needs Linux, g++, make and python3)` }),
     },
   ];
 };

@@ -26,9 +26,11 @@ export function packageRoot(): string {
 }
 
 /**
- * Where an addon for `arch` can be: $PLATPASS_VFIO_ADDON first when set; on arm64 the
- * cross-built copy before node-gyp's (in the emulated host the checkout is shared with the
- * x86 machine, whose node-gyp output is an x86 binary).
+ * Where an addon for `arch` can be: $PLATPASS_VFIO_ADDON first when set; then this tree's own
+ * builds (on arm64 the cross-built copy before node-gyp's: in the emulated host the checkout
+ * is shared with the x86 machine, whose node-gyp output is an x86 binary); last the prebuilt
+ * one the package ships (prebuilds/linux-ARCH/, made by `npm pack`), as node-gyp-build orders
+ * them — a local build is the newer one.
  */
 export function addonPaths(
   arch: string = process.arch,
@@ -37,7 +39,8 @@ export function addonPaths(
 ): string[] {
   const gyp = join(root, "native", "build", "Release", "platpass_vfio.node");
   const cross = join(root, "native", "build-arm64", "platpass_vfio.node");
-  const known = arch === "arm64" ? [cross, gyp] : [gyp];
+  const prebuilt = join(root, "prebuilds", `linux-${arch}`, "platpass_vfio.node");
+  const known = arch === "arm64" ? [cross, gyp, prebuilt] : [gyp, prebuilt];
   return override ? [override, ...known] : known;
 }
 
@@ -76,20 +79,29 @@ interface BuildEntry {
   detail?: string;
 }
 
-/** What the last `npm run build` said about the addon for `arch` (native/build/status.json). */
+/** The command that builds the addon from source in the tree at `root`. */
+export function sourceBuildCommand(root: string = packageRoot()): string {
+  return `node ${join(root, "native", "build.mjs")}`;
+}
+
+/**
+ * What the last build said about the addon for `arch` (native/build/status.json, written by a
+ * checkout's `npm run build`), or, where nothing was built, how to build it from source.
+ */
 export function buildReport(arch: string = process.arch, root: string = packageRoot()): string[] {
   const file = join(root, "native", "build", "status.json");
-  if (!existsSync(file)) return ["the addon was never built here (run 'npm run build')"];
+  const fallback = `the package has no prebuilt addon for linux-${arch}; build one from source with '${sourceBuildCommand(root)}' (needs a C++ compiler, make and python3)`;
+  if (!existsSync(file)) return [fallback];
   let status: Record<string, BuildEntry>;
   try {
     status = JSON.parse(readFileSync(file, "utf8")) as Record<string, BuildEntry>;
   } catch {
-    return [`${file} is unreadable; run 'npm run build' again`];
+    return [`${file} is unreadable; ${fallback}`];
   }
   const lines = Object.entries(status)
     .filter(([, e]) => typeof e === "object" && e.arch === arch)
     .map(([name, e]) => `${name} build: ${e.ok ? "ok" : "failed"} — ${e.detail ?? "?"}`);
-  return lines.length ? lines : [`the last build made no ${arch} addon (run 'npm run build')`];
+  return lines.length ? lines : [fallback];
 }
 
 let loaded: AddonLoad | undefined;
@@ -114,7 +126,7 @@ export function vfioNative(): VfioNative {
     `the native VFIO addon could not be loaded for ${process.platform}/${process.arch}`,
     {
       where: tried,
-      hint: `${r.buildReport.join("; ")}. Planning and device-tree commands work without it; live VFIO access needs it (Linux, a C++ compiler, python3 and make, then 'npm run build').`,
+      hint: `${r.buildReport.join("; ")}. Planning and device-tree commands work without it; live VFIO access needs it.`,
     },
   );
 }

@@ -6,16 +6,18 @@ import { FakeNative } from "./fake-native.js";
 const fake = () => new FakeNative({ name: "d", flags: 4, regions: [], irqFlags: [] });
 
 describe("addonPaths", () => {
-  it("tries only node-gyp's output on x64", () => {
+  it("tries node-gyp's output, then the package's prebuilt addon on x64", () => {
     expect(addonPaths("x64", "/p", undefined)).toEqual([
       "/p/native/build/Release/platpass_vfio.node",
+      "/p/prebuilds/linux-x64/platpass_vfio.node",
     ]);
   });
 
-  it("tries the cross-built copy first on arm64", () => {
+  it("tries the cross-built copy first on arm64, the prebuilt one last", () => {
     expect(addonPaths("arm64", "/p", undefined)).toEqual([
       "/p/native/build-arm64/platpass_vfio.node",
       "/p/native/build/Release/platpass_vfio.node",
+      "/p/prebuilds/linux-arm64/platpass_vfio.node",
     ]);
   });
 
