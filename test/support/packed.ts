@@ -1,0 +1,105 @@
+/**
+ * platpass as a user gets it: the checkout's tracked files copied to a fresh folder (so
+ * nothing lying around in the work tree can reach the tarball), `npm pack` there (which runs
+ * prepack: dist anew, both prebuilt addons), and the tarball installed with npm into a scratch
+ * project whose PATH has no compiler. The folder lives under the checkout's .test-results so
+ * the emulated ARM host, which mounts the checkout at /platpass, sees the same install.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface PackedInstall {
+  tarball: string;
+  /** The scratch project; platpass is in its node_modules. */
+  project: string;
+  /** A PATH of node, npm, QEMU, dtc and a shell: no cc, g++ or make. */
+  path: string;
+  version: string;
+}
+
+/** Tools a user of the package needs, linked into one folder that is the whole PATH. */
+const TOOLS = ["node", "npm", "npx", "sh", "env", "qemu-system-aarch64", "dtc", "fdtoverlay"];
+
+function which(tool: string): string {
+  const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+  const path = found.stdout.trim();
+  if (found.status !== 0 || !path) throw new Error(`${tool} is not on PATH: provision first`);
+  return path;
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`,
+    );
+  }
+  return r.stdout;
+}
+
+/** Packs the checkout and installs it, with `extra` packages, into `.test-results/NAME`. */
+export function packAndInstall(name: string, extra: string[] = []): PackedInstall {
+  const root = join(REPO, ".test-results", name);
+  rmSync(root, { recursive: true, force: true });
+  const tree = join(root, "tree");
+  const files = execFileSync(
+    "git",
+    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+    },
+  )
+    .split("\0")
+    .filter((f) => f && !f.startsWith(".test-results/"));
+  for (const f of files) {
+    mkdirSync(dirname(join(tree, f)), { recursive: true });
+    try {
+      const from = join(REPO, f);
+      if (lstatSync(from).isSymbolicLink()) symlinkSync(readlinkSync(from), join(tree, f));
+      else copyFileSync(from, join(tree, f));
+    } catch (e) {
+      // A file deleted in the work tree but still in the index is not part of it.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
+  symlinkSync(join(REPO, "node_modules"), join(tree, "node_modules"));
+  run("npm", ["pack", "--pack-destination", root], tree);
+  const version = (
+    JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }
+  ).version;
+  const tarball = join(root, `platpass-${version}.tgz`);
+
+  const bin = join(root, "bin");
+  mkdirSync(bin);
+  for (const tool of TOOLS) symlinkSync(which(tool), join(bin, tool));
+  const project = join(root, "project");
+  mkdirSync(project);
+  writeFileSync(
+    join(project, "package.json"),
+    `${JSON.stringify({ name: "scratch", private: true, type: "module" }, null, 2)}\n`,
+  );
+  run(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...extra],
+    project,
+    {
+      ...process.env,
+      PATH: bin,
+    },
+  );
+  return { tarball, project, path: bin, version };
+}
