@@ -5,10 +5,22 @@
  * the prebuilt addon, a closed pipe, and plugins with bugs.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { cacheRoot } from "../../../src/bed/debian.js";
+import { nodeRelease } from "../../../src/bed/node.js";
 import { type PackedInstall, packAndInstall, REPO } from "../../support/packed.js";
+
+/** A current Node release besides this machine's 20 (past its end of life). */
+const NEWER_NODE = "24.22.3";
 
 const readme = readFileSync(join(REPO, "README.md"), "utf8");
 
@@ -213,5 +225,47 @@ describe("a board plugin with a bug, from the installed package", () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toContain(`${join(pkg.project, "buggy.mjs")}:7`);
     expect(r.stderr).toContain("SyntaxError");
+  });
+});
+
+describe(`the installed package on Node ${NEWER_NODE}`, () => {
+  let path: string;
+  beforeAll(async () => {
+    const node = await nodeRelease(join(cacheRoot(), "node"), NEWER_NODE, "x64", (l) =>
+      process.stderr.write(`${l}\n`),
+    );
+    // The same tools as the Node 20 PATH, with node swapped.
+    path = join(pkg.project, "..", "bin-node24");
+    mkdirSync(path, { recursive: true });
+    for (const tool of readdirSync(pkg.path).filter((t) => t !== "node")) {
+      symlinkSync(readlinkSync(join(pkg.path, tool)), join(path, tool));
+    }
+    symlinkSync(node.binary, join(path, "node"));
+  }, 600_000);
+
+  const onNewer = (args: string[]) =>
+    spawnSync("node", args, {
+      cwd: pkg.project,
+      env: { ...process.env, PATH: path },
+      encoding: "utf8",
+      timeout: 300_000,
+    });
+
+  it("runs the CLI and loads the same prebuilt addon", () => {
+    expect(onNewer(["--version"]).stdout.trim()).toBe(`v${NEWER_NODE}`);
+    const cli = join("node_modules", "platpass", "bin", "platpass.js");
+    const plan = onNewer([cli, "plan", "vm.json", "--host-dtb", "acme-board.dtb", "--json"]);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).devices[0].plugin).toBe("acme-uart");
+    const doctor = JSON.parse(onNewer([cli, "doctor", "--json"]).stdout);
+    expect(
+      doctor.checks.find((c: { name: string }) => c.name === "native VFIO addon").detail,
+    ).toMatch(/prebuilds\/linux-x64\/platpass_vfio\.node$/);
+  });
+
+  it("runs the README's library script", () => {
+    const r = onNewer(["plan-offline.mjs"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("112 true serial@0");
   });
 });
