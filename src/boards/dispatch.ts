@@ -4,20 +4,16 @@
  * its options. Nothing here writes the guest tree; that is the build context's job.
  */
 import { InputError } from "../errors.js";
+import { AMBA_REFUSAL, isAmba } from "../host/amba.js";
 import type { HostDevice } from "../host/device.js";
 import type { BoardPlugin, CountRule, HostTree, OptionsSchema } from "./api.js";
 import type { BoardRegistry } from "./registry.js";
-
-/** PrimeCell devices sit on the amba bus; QEMU has only vfio-platform, which refuses them. */
-export function isAmba(host: HostDevice): boolean {
-  return host.bus === "amba" || host.compatible.includes("arm,primecell");
-}
 
 export function refuseAmba(host: HostDevice): void {
   if (!isAmba(host)) return;
   throw new InputError(
     "BOARD_AMBA_DEVICE",
-    `${host.name} is an AMBA (PrimeCell) device; QEMU's vfio-platform rejects AMBA devices and QEMU has no vfio-amba device`,
+    `${host.name} is an AMBA (PrimeCell) device; ${AMBA_REFUSAL}`,
     {
       where: host.name,
       hint: "Linux can bind it to vfio-amba, but no QEMU release can hand it to a guest: assign a platform device instead, or emulate this one (e.g. the guest's own PL011).",

@@ -1,8 +1,9 @@
 /** Which plugin would take each host device, for `platpass list`; never throws for a device. */
 import { isPlatpassError } from "../errors.js";
+import { isAmba } from "../host/amba.js";
 import type { HostDevice } from "../host/device.js";
 import type { HostTree } from "./api.js";
-import { isAmba, selectPlugin, shortDeclineReason, unmetPreconditions } from "./dispatch.js";
+import { selectPlugin, shortDeclineReason, unmetPreconditions } from "./dispatch.js";
 import type { BoardRegistry } from "./registry.js";
 
 export interface PluginMatchReport {

@@ -4,6 +4,7 @@
  * an IOMMU group and its viability.
  */
 import type { Fdt } from "../fdt/tree.js";
+import { AMBA_PROBLEM, isAmba } from "./amba.js";
 import type { HostDevice } from "./device.js";
 import { blockingMembers, describeBlockers, type GroupMember } from "./groups.js";
 import type { Availability, DeviceReadiness, HostReadiness } from "./model.js";
@@ -114,6 +115,8 @@ export function deviceReadiness(
 ): DeviceReadiness {
   const vfioDriver = device.bus === "amba" ? "vfio-amba" : "vfio-platform";
   const problems: string[] = [];
+  // Linux could bind it, but no QEMU could take it: `plan` refuses it for this reason.
+  if (isAmba(device)) problems.push(AMBA_PROBLEM);
   const available = device.bus === "amba" ? host.vfioAmba : host.vfioPlatform;
   if (available === "missing") problems.push(`${vfioDriver} is not available in this kernel`);
   const { reset, problem } = resetHow(device, host);

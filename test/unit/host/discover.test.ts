@@ -137,6 +137,7 @@ describe("live host discovery on a captured sysfs tree", () => {
       "IOMMU group 1 is not viable: a000200.virtio_mmio (bound to virtio-mmio)",
     ]);
     expect(model.readiness["9000000.pl011"]!.problems).toEqual([
+      "an AMBA (PrimeCell) device: QEMU's vfio-platform rejects AMBA devices and QEMU has no vfio-amba device",
       "not behind an IOMMU (no iommu_group): VFIO cannot isolate it",
     ]);
   });
