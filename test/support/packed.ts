@@ -3,11 +3,15 @@
  * nothing lying around in the work tree can reach the tarball), `npm pack` there (which runs
  * prepack: dist anew, both prebuilt addons), and the tarball installed with npm into a scratch
  * project whose PATH has no compiler. The folder lives under the checkout's .test-results so
- * the emulated ARM host, which mounts the checkout at /platpass, sees the same install.
+ * the emulated ARM host, which mounts the checkout at /platpass, sees the same install; a
+ * second caller in the same run (the bed lane after the qemu lane) reuses it while the tree's
+ * files hash the same.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   copyFileSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -50,31 +54,43 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return r.stdout;
 }
 
+function treeFiles(): string[] {
+  return execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter((f) => f && !f.startsWith(".test-results/") && existsSync(join(REPO, f)));
+}
+
+/** What the tarball is made of: every file's path and content (a link's target). */
+function treeHash(files: string[], extra: string[]): string {
+  const hash = createHash("sha256").update(JSON.stringify(extra));
+  for (const f of files) {
+    const from = join(REPO, f);
+    hash.update(`${f}\0`);
+    hash.update(lstatSync(from).isSymbolicLink() ? readlinkSync(from) : readFileSync(from));
+  }
+  return hash.digest("hex");
+}
+
 /** Packs the checkout and installs it, with `extra` packages, into `.test-results/NAME`. */
 export function packAndInstall(name: string, extra: string[] = []): PackedInstall {
   const root = join(REPO, ".test-results", name);
+  const files = treeFiles();
+  const key = treeHash(files, extra);
+  const stamp = join(root, "stamp.json");
+  if (existsSync(stamp)) {
+    const done = JSON.parse(readFileSync(stamp, "utf8")) as PackedInstall & { key: string };
+    if (done.key === key) return done;
+  }
   rmSync(root, { recursive: true, force: true });
   const tree = join(root, "tree");
-  const files = execFileSync(
-    "git",
-    ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-    {
-      cwd: REPO,
-      encoding: "utf8",
-    },
-  )
-    .split("\0")
-    .filter((f) => f && !f.startsWith(".test-results/"));
   for (const f of files) {
     mkdirSync(dirname(join(tree, f)), { recursive: true });
-    try {
-      const from = join(REPO, f);
-      if (lstatSync(from).isSymbolicLink()) symlinkSync(readlinkSync(from), join(tree, f));
-      else copyFileSync(from, join(tree, f));
-    } catch (e) {
-      // A file deleted in the work tree but still in the index is not part of it.
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
+    const from = join(REPO, f);
+    if (lstatSync(from).isSymbolicLink()) symlinkSync(readlinkSync(from), join(tree, f));
+    else copyFileSync(from, join(tree, f));
   }
   symlinkSync(join(REPO, "node_modules"), join(tree, "node_modules"));
   run("npm", ["pack", "--pack-destination", root], tree);
@@ -96,10 +112,9 @@ export function packAndInstall(name: string, extra: string[] = []): PackedInstal
     "npm",
     ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...extra],
     project,
-    {
-      ...process.env,
-      PATH: bin,
-    },
+    { ...process.env, PATH: bin },
   );
-  return { tarball, project, path: bin, version };
+  const installed: PackedInstall = { tarball, project, path: bin, version };
+  writeFileSync(stamp, `${JSON.stringify({ ...installed, key })}\n`);
+  return installed;
 }

@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -55,7 +56,7 @@ function elfMachine(file: string): number {
 }
 
 beforeAll(() => {
-  pkg = packAndInstall("package-qemu", ["zod@3"]);
+  pkg = packAndInstall("packed", ["zod@3"]);
   files = spawnSync("tar", ["tzf", pkg.tarball], { encoding: "utf8" })
     .stdout.split("\n")
     .filter(Boolean)
@@ -236,7 +237,8 @@ describe(`the installed package on Node ${NEWER_NODE}`, () => {
     );
     // The same tools as the Node 20 PATH, with node swapped.
     path = join(pkg.project, "..", "bin-node24");
-    mkdirSync(path, { recursive: true });
+    rmSync(path, { recursive: true, force: true });
+    mkdirSync(path);
     for (const tool of readdirSync(pkg.path).filter((t) => t !== "node")) {
       symlinkSync(readlinkSync(join(pkg.path, tool)), join(path, tool));
     }
