@@ -26,12 +26,18 @@ const RESERVED_MEMORY_DEVICES = ["qcom,rmtfs-mem", "qcom,cmd-db", "ramoops"];
 
 class Populator {
   readonly out: PopulatedNode[] = [];
+  /** of_device_is_available, or a stand-in that asks what an enabled node would give. */
+  readonly #available: (node: FdtNode) => boolean;
   readonly #populated = new Set<FdtNode>();
   readonly #populatedBus = new Set<FdtNode>();
 
+  constructor(available: (node: FdtNode) => boolean) {
+    this.#available = available;
+  }
+
   /** of_platform_device_create_pdata: available and not yet populated. */
   platform(node: FdtNode): boolean {
-    if (!isAvailable(node) || this.#populated.has(node)) return false;
+    if (!this.#available(node) || this.#populated.has(node)) return false;
     this.#populated.add(node);
     this.out.push({ node, bus: "platform" });
     return true;
@@ -39,7 +45,7 @@ class Populator {
 
   /** of_amba_device_create: also needs a translatable first `reg` entry. */
   amba(node: FdtNode): void {
-    if (!isAvailable(node) || this.#populated.has(node)) return;
+    if (!this.#available(node) || this.#populated.has(node)) return;
     if (translatedReg(node).length === 0) return;
     this.#populated.add(node);
     this.out.push({ node, bus: "amba" });
@@ -78,9 +84,15 @@ class Populator {
   }
 }
 
-/** The nodes a boot creates devices for, in creation order. */
-export function populatedNodes(root: FdtNode): PopulatedNode[] {
-  const p = new Populator();
+/**
+ * The nodes a boot creates devices for, in creation order; with `available` () => true, the
+ * nodes it would create them for were every node enabled.
+ */
+export function populatedNodes(
+  root: FdtNode,
+  available: (node: FdtNode) => boolean = isAvailable,
+): PopulatedNode[] {
+  const p = new Populator(available);
   for (const n of walk(root)) {
     if (RESERVED_MEMORY_DEVICES.some((c) => isCompatible(n, c))) p.platform(n);
   }

@@ -12,17 +12,18 @@ import { checkPreconditions, parseOptions, selectPlugin } from "../boards/dispat
 import { GuestNodes } from "../boards/guest-nodes.js";
 import { hostTreeOf } from "../boards/host-tree.js";
 import type { BoardRegistry } from "../boards/registry.js";
+import { closeMatches } from "../close-matches.js";
 import type { Config, DeviceConfig } from "../config/schema.js";
 import { InputError } from "../errors.js";
 import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
+import { disabledDeviceNamed } from "../host/disabled.js";
 import { assembleGuestDtb, platformBusNode } from "../machvirt/guest-dt.js";
 import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
-import { closeMatches } from "../close-matches.js";
 import { handoffFds, qemuArgv } from "./qemu-args.js";
 import type { Plan, PlanDeviceWarning, PlannedDevice } from "./types.js";
 import { chooseVfioBackend, type HostVfioSupport, type QemuVfioSupport } from "./vfio-backend.js";
@@ -52,9 +53,26 @@ export interface PlanResult {
   guest: Fdt;
 }
 
-function findHost(devices: readonly HostDevice[], name: string, where: string): HostDevice {
+function findHost(
+  devices: readonly HostDevice[],
+  hostTree: Fdt | undefined,
+  name: string,
+  where: string,
+): HostDevice {
   const found = devices.find((d) => d.name === name);
   if (found) return found;
+  const disabled = hostTree && disabledDeviceNamed(hostTree.root, name);
+  if (disabled) {
+    const by = disabled.disabledPath === disabled.path ? "" : ` below ${disabled.disabledPath}`;
+    throw new InputError(
+      "PLAN_DEVICE_DISABLED",
+      `the host has no device named '${name}': its node exists at ${disabled.path} but is disabled${by} (status = ${JSON.stringify(disabled.status)})`,
+      {
+        where,
+        hint: `Enable ${disabled.disabledPath} in the host DT (the board's DTB, e.g. with an overlay setting status = "okay" on it). On a live host, the kernel created no device for it: boot with the enabled DT.`,
+      },
+    );
+  }
   const close = closeMatches(
     name,
     devices.map((d) => d.name),
@@ -126,7 +144,7 @@ function decide(input: PlanInput, hostTree: HostTree): DeviceStep[] {
   const bus = new PlatformBus();
   return input.config.devices.map((device, i) => {
     const where = `$.devices[${i}]`;
-    const host = findHost(input.hostDevices, device.host, `${where}.host`);
+    const host = findHost(input.hostDevices, input.hostTree, device.host, `${where}.host`);
     const named = findPlugin(input.registry, device.plugin, `${where}.plugin`);
     const { plugin, score } = selectPlugin(input.registry, host, named);
     checkPreconditions(plugin, host, hostTree);
