@@ -31,6 +31,7 @@ import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { HostError } from "../errors.js";
+import { deviceNameProblem } from "./device-name.js";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -45,14 +46,32 @@ export function stateDir(): string {
 }
 
 /**
- * A sysfs platform/amba device name as the kernel makes them (`c000000.tpm_tis`,
- * `firmware:optee`, `ACPI0013:00`): names become path components under /sys and STATE,
- * so a "/" or ".." in one would point root somewhere else.
+ * NAME_MAX less what platpass adds to a device's name for its longest state file,
+ * locks/DEV.lock.break.PID.RANDOM.tmp: ".lock.break" (11), ".PID" (up to 8 for pid_max
+ * 2^22), ".RANDOM" (13) and ".tmp" (4). A longer name is a real sysfs name that platpass
+ * cannot journal, refused before anything changes rather than failing between two steps.
  */
+const MAX_STATE_NAME_BYTES = 255 - 36;
+
+/**
+ * Why `name` cannot have state files: deviceNameProblem's rule (the CLI's and the config's,
+ * which keeps every name one entry in one directory: no "/", "." or "..", NUL or control
+ * characters), or that it leaves its state files no room.
+ */
+function stateNameProblem(name: string): string | undefined {
+  const problem = deviceNameProblem(name);
+  if (problem) return problem;
+  const bytes = Buffer.byteLength(name, "utf8");
+  if (bytes > MAX_STATE_NAME_BYTES) {
+    return `it is ${bytes} bytes long, more than the ${MAX_STATE_NAME_BYTES} platpass's state file names leave for it`;
+  }
+  return undefined;
+}
+
+/** A device name as a record may hold it: names become path components under /sys and STATE. */
 export const deviceNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:,+@-]{0,127}$/, "not a sysfs device name")
-  .refine((s) => !s.includes(".."), "not a sysfs device name");
+  .refine((s) => stateNameProblem(s) === undefined, "not a sysfs device name");
 
 /** A driver name (tpm_tis, vfio-platform) or a driver_override value. */
 export const driverNameSchema = z
@@ -61,15 +80,20 @@ export const driverNameSchema = z
   .refine((s) => !s.includes(".."), "not a driver name");
 
 export function isDeviceName(name: string): boolean {
-  return deviceNameSchema.safeParse(name).success;
+  return stateNameProblem(name) === undefined;
 }
 
 /** Throws HOST_NO_DEVICE for a name no sysfs device can have, before it reaches a path. */
 export function assertDeviceName(name: string): void {
-  if (isDeviceName(name)) return;
-  throw new HostError("HOST_NO_DEVICE", `${displayName(name)} is not a sysfs device name`, {
-    hint: "Device names look like c000000.tpm_tis or firmware:optee; run 'platpass list' for the names this host has.",
-  });
+  const problem = stateNameProblem(name);
+  if (problem === undefined) return;
+  throw new HostError(
+    "HOST_NO_DEVICE",
+    `${displayName(name)} is not a sysfs device name platpass can act on: ${problem}`,
+    {
+      hint: "Device names look like c000000.tpm_tis or firmware:optee; run 'platpass list' for the names this host has.",
+    },
+  );
 }
 
 /** A file name as it may be printed: names from a hostile directory can hold control characters. */
