@@ -402,9 +402,10 @@ describe.skipIf(process.getuid?.() !== 0)("hostile state (root restores, nobody 
     before = snapshot(box, state);
     for (const cmd of ["detach", "reattach"]) {
       const r = await platpass(state, cmd, "../../victims/victim2");
-      expect(r.exitCode).toBe(4);
-      expect(r.stderr).toContain("../../victims/victim2 is not a sysfs device name");
-      expect(r.stderr).toContain("[HOST_NO_DEVICE]");
+      // Refused as an argument, before the state directory or sysfs is looked at.
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain('"../../victims/victim2" is not a sysfs device name');
+      expect(r.stderr).toContain("[CLI_BAD_DEVICE_NAME]");
     }
     untouchedOutside();
   });
