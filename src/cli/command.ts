@@ -8,6 +8,12 @@ export interface CommandIO {
   err(text: string): void;
   /** Progress lines for long work; silent with --json so stdout stays parseable. */
   progress(text: string): void;
+  /**
+   * Resolves once stdout has taken what `out` gave it (true), or can take no more because its
+   * reader left (false): a long output waits here instead of queueing in memory behind a
+   * slow pipe, and stops making what nobody will read.
+   */
+  drain?(): Promise<boolean>;
   json: boolean;
 }
 

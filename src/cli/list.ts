@@ -8,6 +8,7 @@ import { hostModelJson, hostModelText } from "../host/present.js";
 import { Sysfs } from "../host/sysfs.js";
 import { vfioProbe } from "../host/vfioprobe.js";
 import { type Command, stringOption } from "./command.js";
+import { writeJsonDocument } from "./json-stream.js";
 
 export const listCommand: Command = {
   name: "list",
@@ -32,15 +33,18 @@ export const listCommand: Command = {
     const model = tree ? hostFromDtb(tree, dtb) : await liveHost({ vfioProbe });
     const registry = await loadRegistry();
     const hostTree = hostTreeOf(tree ?? (await readLiveDt(new Sysfs())));
-    const plugins = model.devices.map((d) => matchReport(registry, d, hostTree));
+    const plugins = function* () {
+      for (const d of model.devices) yield matchReport(registry, d, hostTree);
+    };
     if (io.json) {
-      io.out(JSON.stringify({ ...hostModelJson(model), plugins }, null, 2));
+      const { fields, devices } = hostModelJson(model);
+      await writeJsonDocument(io.out, fields, { devices, plugins: plugins() }, io.drain);
       return 0;
     }
     for (const line of hostModelText(model)) io.out(line);
     io.out("");
     io.out("board plugins:");
-    for (const p of plugins) {
+    for (const p of plugins()) {
       const taken = p.plugin ? `${p.plugin} (${p.qemuDevice})` : "none";
       io.out(
         `  ${p.device}: ${taken}${p.problems.length > 0 ? ` — ${p.problems.join("; ")}` : ""}`,

@@ -95,7 +95,26 @@ export function consoleIO(json: boolean): CommandIO {
     progress: (t) => {
       if (!json) process.stderr.write(`${t}\n`);
     },
+    drain: () => drained(process.stdout),
   };
+}
+
+/** Streams whose reader went away: Node keeps such a stdout open and fails every write. */
+const readerGone = new WeakSet<NodeJS.WriteStream>();
+
+function drained(stream: NodeJS.WriteStream): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (readerGone.has(stream) || !stream.writableNeedDrain) {
+      resolve(!readerGone.has(stream));
+      return;
+    }
+    // A reader that goes away never drains the stream: its EPIPE ends the wait too.
+    const done = () => {
+      stream.off("drain", done).off("close", done).off("error", done);
+      resolve(!readerGone.has(stream));
+    };
+    stream.on("drain", done).on("close", done).on("error", done);
+  });
 }
 
 /**
@@ -107,7 +126,10 @@ function toleratePipeClose(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.listenerCount("error") > 0) continue;
     stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") {
+        readerGone.add(stream);
+        return;
+      }
       if (stream !== process.stderr)
         process.stderr.write(`platpass: cannot write output: ${e.message}\n`);
     });

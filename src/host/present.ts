@@ -44,12 +44,16 @@ function deviceJson(d: HostDevice, r: DeviceReadiness | undefined, extra: HostCo
   };
 }
 
+/**
+ * The model as `list --json` prints it: its fields, and its devices as an iterable that makes
+ * each device's JSON when asked, so a printer can write one and drop it before the next.
+ */
 export function hostModelJson(model: HostModel, extra: HostColumn[] = []) {
   return {
-    source: model.source,
-    origin: model.origin,
-    host: model.host,
-    devices: model.devices.map((d) => deviceJson(d, model.readiness[d.name], extra)),
+    fields: { source: model.source, origin: model.origin, host: model.host },
+    devices: (function* () {
+      for (const d of model.devices) yield deviceJson(d, model.readiness[d.name], extra);
+    })(),
   };
 }
 

@@ -94,14 +94,41 @@ export function offlineHostReadiness(dt: Fdt): HostReadiness {
   return { ...base, notes: hostNotes(base) };
 }
 
-function resetHow(device: HostDevice, host: HostReadiness): { reset?: string; problem?: string } {
-  if (device.bus === "amba") return { reset: "not required (vfio-amba)" };
-  if (host.resetRequired === false) return { reset: "not required (reset_required=0)" };
-  const module = resetModuleFor(device.compatible);
+interface ResetAnswer {
+  reset?: string;
+  problem?: string;
+}
+
+/**
+ * Each host's answers by first compatible: a board with 300,000 devices of one kind gets one
+ * "no reset handler" sentence, not 300,000 copies of it.
+ */
+const resetAnswers = new WeakMap<HostReadiness, Map<string | undefined, ResetAnswer>>();
+
+function vfioPlatformReset(compatible: string[]): ResetAnswer {
+  const module = resetModuleFor(compatible);
   if (module) return { reset: `module ${module}` };
   return {
-    problem: `vfio-platform has no reset handler for "${device.compatible[0] ?? "(no compatible)"}": load vfio-platform with reset_required=0 (the device is then handed between users without a reset)`,
+    problem: `vfio-platform has no reset handler for "${compatible[0] ?? "(no compatible)"}": load vfio-platform with reset_required=0 (the device is then handed between users without a reset)`,
   };
+}
+
+function resetHow(device: HostDevice, host: HostReadiness): ResetAnswer {
+  if (device.bus === "amba") return { reset: "not required (vfio-amba)" };
+  if (host.resetRequired === false) return { reset: "not required (reset_required=0)" };
+  let answers = resetAnswers.get(host);
+  if (!answers) {
+    answers = new Map();
+    resetAnswers.set(host, answers);
+  }
+  // vfio-platform looks a reset handler up by the first compatible alone.
+  const first = device.compatible[0];
+  let answer = answers.get(first);
+  if (!answer) {
+    answer = vfioPlatformReset(device.compatible);
+    answers.set(first, answer);
+  }
+  return answer;
 }
 
 /**
