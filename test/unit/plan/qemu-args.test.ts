@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../../src/config/parse.js";
 import { closeMatches } from "../../../src/close-matches.js";
+import { parseConfig } from "../../../src/config/parse.js";
 import { bootArgs, deviceArgs } from "../../../src/plan/qemu-args.js";
 
 describe("QEMU arguments", () => {
