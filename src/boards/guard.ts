@@ -5,7 +5,7 @@
  * the plugin, its file and line, the device and, for a node, the property. Without it a
  * plugin's TypeError read as "internal error … a bug in platpass".
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { InputError, isPlatpassError } from "../errors.js";
 import type { BoardPlugin, DeviceNode, GuestChild, IrqTrigger, OptionsSchema } from "./api.js";
 
@@ -180,9 +180,12 @@ function optionsSchema(
   name: string,
   origin: PluginOrigin,
   options: BoardPlugin["options"],
+  zod: typeof z | undefined,
 ): OptionsSchema<unknown> | undefined {
   if (typeof options !== "function") return options;
-  const schema = guard(name, origin, (_z) => "failed in options(z)", options)(z);
+  // The loader imports zod only for plugins that ask for it (host commands never load it).
+  if (!zod) throw new Error(`plugin '${name}' has options(z) but was added without zod`);
+  const schema = guard(name, origin, (_z) => "failed in options(z)", options)(zod);
   if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
     throw failure(name, origin, "returned no schema from options(z)", "it has no safeParse");
   }
@@ -190,11 +193,15 @@ function optionsSchema(
 }
 
 /** A copy of the plugin whose every callback is guarded. */
-export function guardPlugin(plugin: BoardPlugin, origin: PluginOrigin): BoardPlugin {
+export function guardPlugin(
+  plugin: BoardPlugin,
+  origin: PluginOrigin,
+  zod?: typeof z,
+): BoardPlugin {
   const { name } = plugin;
   const declines = plugin.match.declines;
   const check = plugin.preconditions?.check;
-  const schema = optionsSchema(name, origin, plugin.options);
+  const schema = optionsSchema(name, origin, plugin.options, zod);
   const build = guard(
     name,
     origin,

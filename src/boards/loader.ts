@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { z } from "zod";
 import { InputError } from "../errors.js";
 import { BoardRegistry } from "./registry.js";
 
@@ -48,6 +49,12 @@ function loadFailure(e: unknown, file: string): { at: string; message: string } 
   const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
   if (m) return { at: `${file}:${m[1]}:${m[2]}`, message: thrown };
   return syntaxError(file) ?? { at: file, message: thrown };
+}
+
+/** platpass's zod, for a plugin whose options are `(z) => schema`; loaded only then. */
+async function zodFor(plugin: unknown): Promise<typeof z | undefined> {
+  const options = (plugin as { options?: unknown } | null)?.options;
+  return typeof options === "function" ? (await import("zod")).z : undefined;
 }
 
 async function importPlugins(file: string, source: string): Promise<unknown[]> {
@@ -133,7 +140,9 @@ export async function loadPlugin(
       hint: "Check the path in the config's \"plugins\"; relative paths start at the config's folder.",
     });
   }
-  for (const plugin of await importPlugins(file, spec)) registry.add(plugin, spec, file);
+  for (const plugin of await importPlugins(file, spec)) {
+    registry.add(plugin, spec, file, await zodFor(plugin));
+  }
 }
 
 /** A registry holding the built-in plugins, then `extra` (paths or package names) in order. */
@@ -146,7 +155,7 @@ export async function loadRegistry(
   for (const name of BUILTIN_PLUGINS) {
     const file = join(dir, `${name}.js`);
     for (const plugin of await importPlugins(file, `built-in ${name}`)) {
-      registry.add(plugin, "built-in", file);
+      registry.add(plugin, "built-in", file, await zodFor(plugin));
     }
   }
   for (const spec of extra) await loadPlugin(registry, spec, from);

@@ -3,6 +3,8 @@
  * Every plugin's shape is checked once when it is added, so a broken plugin fails at load
  * with everything wrong about it, not halfway through a plan.
  */
+
+import type { z } from "zod";
 import { InputError } from "../errors.js";
 import type { BoardPlugin, QemuDeviceType } from "./api.js";
 import { guardPlugin } from "./guard.js";
@@ -89,7 +91,7 @@ export class BoardRegistry {
   readonly #plugins: RegisteredPlugin[] = [];
 
   /** Adds a plugin after checking its shape; a second plugin of the same name is refused. */
-  add(value: unknown, source: string, file?: string): BoardPlugin {
+  add(value: unknown, source: string, file?: string, zod?: typeof z): BoardPlugin {
     const problems = pluginProblems(value);
     if (problems.length > 0) {
       const named = (value as { name?: unknown } | null)?.name;
@@ -102,7 +104,7 @@ export class BoardRegistry {
         },
       );
     }
-    const plugin = guardPlugin(value as BoardPlugin, { source, file });
+    const plugin = guardPlugin(value as BoardPlugin, { source, file }, zod);
     const clash = this.#plugins.find((r) => r.plugin.name === plugin.name);
     if (clash) {
       throw new InputError(

@@ -8,9 +8,18 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { z } from "zod";
 import { HostError } from "../errors.js";
 import { ownerSchema } from "./owner.js";
+import {
+  type Infer,
+  integer,
+  matching,
+  oneOf,
+  optional,
+  type RecordOf,
+  record,
+  text,
+} from "./record.js";
 import {
   assertDeviceName,
   deviceNameSchema,
@@ -24,31 +33,32 @@ import {
   writeDurably,
 } from "./state.js";
 
-const phaseSchema = z.enum(["detaching", "detached", "reattaching"]);
+const phaseSchema = oneOf("detaching", "detached", "reattaching");
 
-export type JournalPhase = z.infer<typeof phaseSchema>;
+export type JournalPhase = Infer<typeof phaseSchema>;
 
-const entrySchema = z.object({
+const entryFields = {
   device: deviceNameSchema,
-  bus: z.enum(["platform", "amba"]),
+  bus: oneOf("platform", "amba"),
   /** The device as platpass found it. */
-  original: z.object({
-    driver: driverNameSchema.optional(),
-    override: driverNameSchema.optional(),
+  original: record({
+    driver: optional(driverNameSchema),
+    override: optional(driverNameSchema),
   }),
   /** The vfio driver it is being moved to. */
   target: driverNameSchema,
-  iommuGroup: z.number().int().min(0).max(0xffff_ffff),
+  iommuGroup: integer(0, 0xffff_ffff),
   /** "manual": `platpass detach`, meant to last; "managed": undone when the owner ends. */
-  mode: z.enum(["manual", "managed"]),
+  mode: oneOf("manual", "managed"),
   owner: ownerSchema,
   phase: phaseSchema,
   /** The step about to run (or, for phase "detached", the last one run). */
-  step: z.string().regex(/^[a-z-]{1,32}$/),
-  updated: z.string().max(64),
-});
+  step: matching(/^[a-z-]{1,32}$/, "not a step name"),
+  updated: text((s) => s.length <= 64, "not a time"),
+};
+const entrySchema = record(entryFields);
 
-export type JournalEntry = z.infer<typeof entrySchema>;
+export type JournalEntry = RecordOf<typeof entryFields>;
 
 /** A journal file that could not be used, and why. */
 export interface InvalidEntry {

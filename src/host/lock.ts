@@ -8,9 +8,9 @@
  */
 import { linkSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { HostError } from "../errors.js";
 import { currentOwner, isAlive, ownerSchema } from "./owner.js";
+import { matching, type RecordOf, record } from "./record.js";
 import {
   assertDeviceName,
   isDeviceName,
@@ -22,12 +22,14 @@ import {
   writeTemporary,
 } from "./state.js";
 
-const lockRecordSchema = ownerSchema.extend({
+const lockFields = {
+  ...ownerSchema.shape,
   /** What the owner is doing with the device ("detach", "launch", …). */
-  purpose: z.string().regex(/^[a-z-]{1,32}$/),
-});
+  purpose: matching(/^[a-z-]{1,32}$/, "not a purpose"),
+};
+const lockRecordSchema = record(lockFields);
 
-export type LockRecord = z.infer<typeof lockRecordSchema>;
+export type LockRecord = RecordOf<typeof lockFields>;
 
 export interface DeviceLock {
   device: string;

@@ -3,21 +3,20 @@
  * /proc/PID/stat, so a recycled pid is not mistaken for the owner still running.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import { conforms, integer, matching, optional, type RecordOf, record } from "./record.js";
 
 /** Linux's largest pid_max; 0 and negative pids would name process groups to kill(2). */
 const PID_MAX = 4_194_304;
 
-export const ownerSchema = z.object({
-  pid: z.number().int().min(1).max(PID_MAX),
+const ownerFields = {
+  pid: integer(1, PID_MAX),
   /** starttime (field 22 of /proc/PID/stat), in clock ticks since boot. */
-  start: z
-    .string()
-    .regex(/^[0-9]{1,20}$/)
-    .optional(),
-});
+  start: optional(matching(/^[0-9]{1,20}$/, "not a start time")),
+};
 
-export type Owner = z.infer<typeof ownerSchema>;
+export const ownerSchema = record(ownerFields);
+
+export type Owner = RecordOf<typeof ownerFields>;
 
 function startTime(pid: number): string | undefined {
   try {
@@ -35,7 +34,7 @@ export function currentOwner(): Owner {
 }
 
 export function isAlive(owner: Owner): boolean {
-  if (!ownerSchema.safeParse(owner).success) return false;
+  if (!conforms(ownerSchema, owner)) return false;
   try {
     process.kill(owner.pid, 0);
   } catch (e) {

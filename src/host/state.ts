@@ -29,9 +29,9 @@ import {
 } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import { z } from "zod";
 import { HostError } from "../errors.js";
 import { deviceNameProblem } from "./device-name.js";
+import { type Check, RecordProblem, text } from "./record.js";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -69,15 +69,16 @@ function stateNameProblem(name: string): string | undefined {
 }
 
 /** A device name as a record may hold it: names become path components under /sys and STATE. */
-export const deviceNameSchema = z
-  .string()
-  .refine((s) => stateNameProblem(s) === undefined, "not a sysfs device name");
+export const deviceNameSchema = text(
+  (s) => stateNameProblem(s) === undefined,
+  "not a sysfs device name",
+);
 
 /** A driver name (tpm_tis, vfio-platform) or a driver_override value. */
-export const driverNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:+-]{1,64}$/, "not a driver name")
-  .refine((s) => !s.includes(".."), "not a driver name");
+export const driverNameSchema = text(
+  (s) => /^[A-Za-z0-9_.:+-]{1,64}$/.test(s) && !s.includes(".."),
+  "not a driver name",
+);
 
 export function isDeviceName(name: string): boolean {
   return stateNameProblem(name) === undefined;
@@ -305,19 +306,18 @@ export function readStateFile(path: string): StateRead | undefined {
 }
 
 /** Parses a record's text as JSON against `schema`; a reason when it is not such a record. */
-export function parseRecord<T>(
-  text: string,
-  schema: z.ZodType<T>,
-): { value: T } | { refused: string } {
+export function parseRecord<T>(text: string, schema: Check<T>): { value: T } | { refused: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return { refused: text.trim() === "" ? "it is empty" : "it is not JSON" };
   }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return { value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-  return { refused: `it is not a record platpass wrote (${issue?.message ?? "invalid"}${at})` };
+  try {
+    return { value: schema(json, []) };
+  } catch (e) {
+    if (!(e instanceof RecordProblem)) throw e;
+    const at = e.path.length ? ` at ${e.path.join(".")}` : "";
+    return { refused: `it is not a record platpass wrote (${e.reason}${at})` };
+  }
 }
