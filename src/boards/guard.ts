@@ -5,6 +5,7 @@
  * the plugin, its file and line, the device and, for a node, the property. Without it a
  * plugin's TypeError read as "internal error … a bug in platpass".
  */
+import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { InputError, isPlatpassError } from "../errors.js";
 import type { BoardPlugin, DeviceNode, GuestChild, IrqTrigger, OptionsSchema } from "./api.js";
@@ -16,12 +17,18 @@ export interface PluginOrigin {
   file: string | undefined;
 }
 
-/** `file:line:column` of the deepest stack frame inside the plugin's file, if any. */
-function frameIn(error: unknown, file: string | undefined): string | undefined {
-  if (!file || !(error instanceof Error) || !error.stack) return undefined;
-  for (const line of error.stack.split("\n")) {
-    const m = /(?:file:\/\/)?(\/[^\s():]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m && m[1] === file) return `${m[1]}:${m[2]}:${m[3]}`;
+/**
+ * `file:line:column` of the deepest stack frame inside the plugin's file, if any. ES module
+ * frames name the file by URL, transformed ones (vitest) by path; the stack is read without
+ * instanceof, which fails for errors from another realm.
+ */
+export function frameIn(error: unknown, file: string | undefined): string | undefined {
+  const stack = (error as Error | undefined)?.stack;
+  if (!file || typeof stack !== "string") return undefined;
+  const names = [`${pathToFileURL(file).href}:`, `(${file}:`, ` ${file}:`];
+  for (const line of stack.split("\n")) {
+    const m = names.some((n) => line.includes(n)) ? /:(\d+):(\d+)\)?\s*$/.exec(line) : null;
+    if (m) return `${file}:${m[1]}:${m[2]}`;
   }
   return undefined;
 }

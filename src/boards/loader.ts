@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { InputError } from "../errors.js";
+import { frameIn } from "./guard.js";
 import { BoardRegistry } from "./registry.js";
 
 /** The built-in plugins, in the order ties between equal scores are decided. */
@@ -44,10 +45,8 @@ function syntaxError(file: string): { at: string; message: string } | undefined 
 /** The load error's place in the plugin (file:line[:column]) and its message. */
 function loadFailure(e: unknown, file: string): { at: string; message: string } {
   const thrown = `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`;
-  const url = pathToFileURL(file).href;
-  const frame = (e as Error)?.stack?.split("\n").find((l) => l.includes(url));
-  const m = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
-  if (m) return { at: `${file}:${m[1]}:${m[2]}`, message: thrown };
+  const at = frameIn(e, file);
+  if (at) return { at, message: thrown };
   return syntaxError(file) ?? { at: file, message: thrown };
 }
 
