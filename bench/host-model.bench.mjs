@@ -8,7 +8,7 @@
 // is the median of the per-round ratios.
 import { readFileSync } from "node:fs";
 import { cells, empty, Fdt, FdtNode, readDtb, str, writeDtb } from "../dist/fdt/index.js";
-import { hostFromDtb } from "../dist/host/offline.js";
+import { hostFromDtb } from "../dist/host/dt/offline.js";
 import { largestDebianDtb } from "./largest-dtb.mjs";
 
 const TARGET = 3;

@@ -1,7 +1,7 @@
 // The largest board DTB in Debian's arm64 kernel package: the real input the benches measure.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { debianPackage, newestArm64KernelAbi } from "../dist/bed/debian.js";
+import { debianPackage, newestArm64KernelAbi } from "../dist/env/debian.js";
 
 /** { path, size, shown } of the largest .dtb, `shown` being its path inside the package. */
 export async function largestDebianDtb() {

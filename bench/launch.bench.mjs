@@ -4,7 +4,7 @@
 // doing TPM2_GetRandom round trips for a fixed time. Prints both rates and their ratio, and
 // the injection path each launch reported (so a silent fallback cannot pass as irqfd).
 import { runInBed } from "../dist/bed/index.js";
-import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../dist/launch/demo-guest.js";
+import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../dist/demo/guest.js";
 
 const SECONDS = Number(process.env.PLATPASS_BENCH_SECONDS ?? 20);
 const TPM = "c000000.tpm_tis";

@@ -20,7 +20,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cacheRoot } from "../dist/bed/debian.js";
+import { cacheRoot } from "../dist/env/cache.js";
 import { buildWithGyp } from "../native/build.mjs";
 
 const ARM64_NODE = "20.20.2";

@@ -23,11 +23,11 @@ export {
   VfioError,
 } from "./errors.js";
 export * as fdt from "./fdt/index.js";
-export type { DetachedDevice } from "./host/detach.js";
+export type { DetachedDevice } from "./host/bind/detach.js";
 export type { HostDevice } from "./host/device.js";
 export { detachDevices, reattachDevices, restoreHost, withDetachedDevices } from "./host/index.js";
 export type { LaunchEvent, LaunchListener } from "./launch/events.js";
 export { type LaunchOutcome, type LaunchRequest, launch } from "./launch/run.js";
-export { type LoadedPlan, type PlanOptions, planConfigFile } from "./plan/load.js";
 export type { Plan, PlanIrq, PlannedDevice, PlanRegion } from "./plan/types.js";
 export { version } from "./version.js";
+export { type LoadedPlan, type PlanOptions, planConfigFile } from "./world/plan-file.js";

@@ -6,12 +6,13 @@
  */
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheRoot, newestArm64KernelAbi } from "./debian.js";
+import { cacheRoot } from "../env/cache.js";
+import { newestArm64KernelAbi } from "../env/debian.js";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { initramfsFor } from "./initramfs.js";
 import { bedKernel } from "./kernel.js";
 import { BUILT_MODULES, buildModules } from "./modules.js";
 import { type BedNode, bedNode } from "./node.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 import { bedUserland, L2_MOUNT, USERLAND_SUITE } from "./userland.js";
 
 /** Bumped whenever a step's recipe changes what it produces. */

@@ -7,6 +7,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError, QemuError } from "../errors.js";
 import {
   asString,
@@ -22,7 +23,6 @@ import {
   writeDtb,
 } from "../fdt/index.js";
 import { type MachineShape, machineArgs, shapeKey } from "./machine.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 import { startSwtpm } from "./swtpm.js";
 
 export const FIXUPS_DIR = fileURLToPath(new URL("../../dts/", import.meta.url));

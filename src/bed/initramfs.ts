@@ -5,11 +5,11 @@
 import { chmod, copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { debianPackage } from "./debian.js";
+import { debianPackage } from "../env/debian.js";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { type BedKernel, copyModules, moduleClosure } from "./kernel.js";
 import { L1_INIT } from "./l1-init.js";
 import { L2_INIT } from "./l2-init.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 /** What L1's init needs before the full module tree is mounted over 9p. */
 const L1_EARLY_MODULES = ["virtio_mmio", "9pnet_virtio", "9p"];

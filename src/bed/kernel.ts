@@ -7,9 +7,9 @@
 import { copyFile, cp, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { debianPackage } from "../env/debian.js";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
-import { debianPackage } from "./debian.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export interface BedKernel {
   abi: string;

@@ -10,10 +10,10 @@
 import { copyFile, cp, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { debianPackage } from "../env/debian.js";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
-import { debianPackage } from "./debian.js";
 import { applyPatches, SOURCE_PATCHES } from "./patches.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export const BUILT_MODULES = [
   "vfio",

@@ -7,9 +7,9 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { requireOnline } from "../env/offline.js";
+import { cachedStep, type Progress } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
-import { requireOnline } from "./offline.js";
-import { cachedStep, type Progress } from "./step.js";
 
 export const NODE_VERSION = "20.20.2";
 

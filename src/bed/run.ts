@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import type { Progress } from "../env/step.js";
 import { EnvironmentError, QemuError, UsageError } from "../errors.js";
 import { type BedAssets, buildBed } from "./assets.js";
 import { ConsoleParser } from "./console.js";
@@ -17,7 +18,6 @@ import { l1Dtb } from "./dtb.js";
 import { type JobMode, writeJob } from "./job.js";
 import { DEFAULT_SHAPE, type GicVersion, type MachineShape, machineArgs } from "./machine.js";
 import { BED_MARKERS } from "./protocol.js";
-import type { Progress } from "./step.js";
 import { type Swtpm, startSwtpm } from "./swtpm.js";
 
 export const CHECKOUT_ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -7,11 +7,11 @@
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { aptMirror } from "../env/debian.js";
+import { requireOnline } from "../env/offline.js";
+import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
-import { aptMirror } from "./debian.js";
 import type { BedNode } from "./node.js";
-import { requireOnline } from "./offline.js";
-import { cachedStep, type Progress, recipeDigest } from "./step.js";
 
 export const USERLAND_SUITE = "bookworm";
 export const USERLAND_PACKAGES = ["qemu-system-arm", "kmod", "procps", "device-tree-compiler"];

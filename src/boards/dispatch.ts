@@ -4,8 +4,8 @@
  * its options. Nothing here writes the guest tree; that is the build context's job.
  */
 import { InputError } from "../errors.js";
-import { AMBA_REFUSAL, isAmba } from "../host/amba.js";
 import type { HostDevice } from "../host/device.js";
+import { AMBA_REFUSAL, isAmba } from "../host/dt/amba.js";
 import type { BoardPlugin, CountRule, HostTree, OptionsSchema } from "./api.js";
 import type { BoardRegistry } from "./registry.js";
 

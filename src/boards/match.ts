@@ -1,7 +1,7 @@
 /** Which plugin would take each host device, for `platpass list`; never throws for a device. */
 import { isPlatpassError } from "../errors.js";
-import { isAmba } from "../host/amba.js";
 import type { HostDevice } from "../host/device.js";
+import { isAmba } from "../host/dt/amba.js";
 import type { HostTree } from "./api.js";
 import { selectPlugin, shortDeclineReason, unmetPreconditions } from "./dispatch.js";
 import type { BoardRegistry } from "./registry.js";

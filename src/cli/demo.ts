@@ -1,5 +1,5 @@
+import { runDemo } from "../demo/demo.js";
 import { UsageError } from "../errors.js";
-import { runDemo } from "../launch/demo.js";
 import { type Command, stringOption } from "./command.js";
 
 export const demoCommand: Command = {

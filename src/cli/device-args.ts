@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { deviceNameProblem } from "../host/device-name.js";
+import { deviceNameProblem } from "../host/dt/device-name.js";
 
 /**
  * Checks every DEV argument before the command looks at the host: a name becomes a path

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { checkDtb, compileDts } from "../fdt/dtc.js";
 import { printDts } from "../fdt/dts.js";
-import { planConfigFile } from "../plan/load.js";
+import { planConfigFile } from "../world/plan-file.js";
 import { type Command, flag, stringOption } from "./command.js";
 import { outputFile } from "./output-file.js";
 

@@ -3,11 +3,11 @@ import { loadRegistry } from "../boards/loader.js";
 import { matchReport } from "../boards/match.js";
 import { readDtbFile } from "../fdt/index.js";
 import { hostFromDtb, liveHost } from "../host/index.js";
-import { readLiveDt } from "../host/livedt.js";
-import { hostModelJson, hostModelText } from "../host/present.js";
-import { Sysfs } from "../host/sysfs.js";
-import { vfioProbe } from "../host/vfioprobe.js";
+import { readLiveDt } from "../host/live/livedt.js";
+import { Sysfs } from "../host/live/sysfs.js";
+import { vfioProbe } from "../host/live/vfioprobe.js";
 import { type Command, stringOption } from "./command.js";
+import { hostModelJson, hostModelText } from "./host-table.js";
 import { writeJsonDocument } from "./json-stream.js";
 
 export const listCommand: Command = {

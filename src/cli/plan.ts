@@ -1,5 +1,5 @@
-import { planConfigFile } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
+import { planConfigFile } from "../world/plan-file.js";
 import { type Command, stringOption } from "./command.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;

@@ -1,7 +1,7 @@
 import { EXIT_CODES, isPlatpassError } from "../errors.js";
+import { quarantineError } from "../host/bind/restore.js";
+import { displayName } from "../host/bind/state.js";
 import { restoreHost, stateDir } from "../host/index.js";
-import { quarantineError } from "../host/restore.js";
-import { displayName } from "../host/state.js";
 import { type Command, flag } from "./command.js";
 
 export const restoreCommand: Command = {

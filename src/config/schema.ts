@@ -5,7 +5,7 @@
  * complete config; everything else has a default.
  */
 import { z } from "zod";
-import { deviceNameProblem } from "../host/device-name.js";
+import { deviceNameProblem } from "../host/dt/device-name.js";
 
 const path = z.string().min(1);
 

@@ -1,41 +1,18 @@
 /**
- * Can this host assign this device? The answers that decide it before QEMU ever runs:
- * vfio modules, a reset handler for vfio-platform, MSI remapping for vfio_iommu_type1,
- * an IOMMU group and its viability.
+ * Can this host assign this device? The rules that decide it before QEMU ever runs, from
+ * facts a live host reads (./live/readiness.ts) or a board DT gives: vfio modules, a reset
+ * handler for vfio-platform, MSI remapping for vfio_iommu_type1, an IOMMU group and its
+ * viability.
  */
 import type { Fdt } from "../fdt/tree.js";
-import { AMBA_PROBLEM, isAmba } from "./amba.js";
 import type { HostDevice } from "./device.js";
-import { blockingMembers, describeBlockers, type GroupMember } from "./groups.js";
-import type { Availability, DeviceReadiness, HostReadiness } from "./model.js";
-import { msiSituation, unsafeInterruptsNote } from "./msi.js";
+import { AMBA_PROBLEM, isAmba } from "./dt/amba.js";
+import { msiSituation, unsafeInterruptsNote } from "./dt/msi.js";
+import { blockingMembers, describeBlockers, type GroupMember } from "./live/groups.js";
+import type { DeviceReadiness, HostReadiness } from "./model.js";
 import { resetModuleFor } from "./reset.js";
-import type { Sysfs } from "./sysfs.js";
 
-const normal = (module: string) => module.replace(/-/g, "_");
-
-/** Loaded (in /sys/module or its driver registered), loadable (in modules.dep), or missing. */
-export async function moduleAvailability(
-  sysfs: Sysfs,
-  module: string,
-  driverDir?: string,
-): Promise<Availability> {
-  if (await sysfs.exists(`/sys/module/${normal(module)}`)) return "loaded";
-  if (driverDir && (await sysfs.exists(driverDir))) return "loaded";
-  const release = await sysfs.read("/proc/sys/kernel/osrelease");
-  const dep = release ? await sysfs.read(`/lib/modules/${release}/modules.dep`) : undefined;
-  const files = (dep ?? "").split("\n").map((l) => l.split(":")[0]?.split("/").pop() ?? "");
-  return files.some((f) => normal(f.replace(/\.ko(\.\w+)?$/, "")) === normal(module))
-    ? "loadable"
-    : "missing";
-}
-
-function parseBool(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  return v === "Y" || v === "1";
-}
-
-function hostNotes(h: Omit<HostReadiness, "notes">): string[] {
+export function hostNotes(h: Omit<HostReadiness, "notes">): string[] {
   const notes: string[] = [];
   if (h.vfioPlatform === "missing") {
     notes.push(
@@ -50,32 +27,6 @@ function hostNotes(h: Omit<HostReadiness, "notes">): string[] {
     notes.push(unsafeInterruptsNote(h.interruptController));
   }
   return notes;
-}
-
-export async function liveHostReadiness(sysfs: Sysfs, dt: Fdt | undefined): Promise<HostReadiness> {
-  const msi = dt ? msiSituation(dt.root) : { interruptController: undefined, msiRemap: undefined };
-  const base = {
-    vfioPlatform: await moduleAvailability(
-      sysfs,
-      "vfio-platform",
-      "/sys/bus/platform/drivers/vfio-platform",
-    ),
-    vfioAmba: await moduleAvailability(sysfs, "vfio-amba", "/sys/bus/amba/drivers/vfio-amba"),
-    vfioIommuType1: await moduleAvailability(sysfs, "vfio_iommu_type1"),
-    resetRequired: parseBool(
-      await sysfs.read("/sys/module/vfio_platform/parameters/reset_required"),
-    ),
-    ...msi,
-    allowUnsafeInterrupts: parseBool(
-      await sysfs.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"),
-    ),
-    vfioDeviceCdev: /^\s*\d+ vfio-dev$/m.test((await sysfs.read("/proc/devices")) ?? ""),
-    iommufd: await sysfs.exists("/dev/iommu"),
-    iommufdAllowUnsafeInterrupts: parseBool(
-      await sysfs.read("/sys/module/iommufd/parameters/allow_unsafe_interrupts"),
-    ),
-  };
-  return { ...base, notes: hostNotes(base) };
 }
 
 /** Offline, only the device tree speaks: modules and parameters are unknown. */

@@ -4,8 +4,8 @@
  * messages and what it knows of the host.
  */
 import { HostError, QemuError } from "../errors.js";
+import { unsafeInterruptsNote } from "../host/dt/msi.js";
 import type { HostReadiness } from "../host/model.js";
-import { unsafeInterruptsNote } from "../host/msi.js";
 import type { VfioBackend } from "../plan/vfio-backend.js";
 import { LAST_VFIO_PLATFORM_RELEASE } from "../qemu/probe.js";
 

@@ -5,12 +5,12 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { liveHost } from "../host/discover.js";
-import { readLiveDt } from "../host/livedt.js";
+import { liveHost } from "../host/live/discover.js";
+import { readLiveDt } from "../host/live/livedt.js";
+import { Sysfs } from "../host/live/sysfs.js";
 import type { HostModel } from "../host/model.js";
-import { Sysfs } from "../host/sysfs.js";
-import { planConfigFile } from "../plan/load.js";
 import type { Plan } from "../plan/types.js";
+import { planConfigFile } from "../world/plan-file.js";
 
 export interface PreparedLaunch {
   host: HostModel;

@@ -12,9 +12,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detachDevices } from "../host/detach.js";
-import { killPoint } from "../host/killpoint.js";
-import { endSession } from "../host/managed.js";
+import { detachDevices } from "../host/bind/detach.js";
+import { killPoint } from "../host/bind/killpoint.js";
+import { endSession } from "../host/bind/managed.js";
 import type { Plan } from "../plan/types.js";
 import type { LaunchListener } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";

@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { cacheRoot } from "../bed/debian.js";
+import { cacheRoot } from "../env/cache.js";
 import { isPlatpassError, QemuError } from "../errors.js";
 import { readDtb } from "../fdt/read.js";
 import type { QemuBinary } from "../qemu/binary.js";

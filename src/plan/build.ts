@@ -19,7 +19,7 @@ import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
-import { disabledDeviceNamed } from "../host/disabled.js";
+import { disabledDeviceNamed } from "../host/dt/disabled.js";
 import { assembleGuestDtb, platformBusNode } from "../machvirt/guest-dt.js";
 import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";

@@ -1,6 +1,6 @@
 import { execa } from "execa";
+import { type BackportsQemu, provisionBackportsQemu } from "../env/backports-qemu.js";
 import { EnvironmentError } from "../errors.js";
-import { type BackportsQemu, provisionBackportsQemu } from "./backports-qemu.js";
 import { architecturesFor, packagesFor, type Role } from "./packages.js";
 
 export interface ProvisionReport {

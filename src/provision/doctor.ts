@@ -1,21 +1,16 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
+import {
+  BACKPORTS_SUITE,
+  backportsQemuCacheDir,
+  cachedBackportsQemu,
+} from "../env/backports-qemu.js";
 import { hostKvm, kvmVerdict } from "../machvirt/accel.js";
-import { qemuChecks } from "../qemu/checks.js";
 import { loadAddon, sourceBuildCommand } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
-import { BACKPORTS_SUITE, backportsQemuCacheDir, cachedBackportsQemu } from "./backports-qemu.js";
+import type { Check } from "./check.js";
 import { packagesFor, type Role } from "./packages.js";
-
-export interface Check {
-  /** Which roles need this to pass. */
-  roles: Role[];
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** The command or step that fixes it, when it fails. */
-  fix?: string;
-}
+import { qemuChecks } from "./qemu-checks.js";
 
 export type Probe = () => Promise<Check[]>;
 

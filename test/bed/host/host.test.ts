@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/run.js";
 import { readDtb } from "../../../src/fdt/read.js";
-import { hostFromDtb } from "../../../src/host/offline.js";
+import { hostFromDtb } from "../../../src/host/dt/offline.js";
 
 const scenario = new URL("./scenario.mjs", import.meta.url).pathname;
 const TPM = "c000000.tpm_tis";

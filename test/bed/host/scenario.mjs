@@ -156,7 +156,7 @@ result.raceReattach = platpass(["reattach", TPM]);
 
 // Managed mode: SIGTERM while the callback runs puts the device back before dying.
 const managedScript = `
-  import { withDetachedDevices } from "/platpass/dist/host/managed.js";
+  import { withDetachedDevices } from "/platpass/dist/host/bind/managed.js";
   await withDetachedDevices([${JSON.stringify(TPM)}], async (devices) => {
     console.log("DETACHED " + JSON.stringify(devices));
     // A launch waits on QEMU, a live child; a bare pending promise would let Node exit (code

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/index.js";
-import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/launch/demo-guest.js";
+import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/demo/guest.js";
 
 const SCENARIO = "test/bed/launch/scenario.sh";
 const TPM = "c000000.tpm_tis";

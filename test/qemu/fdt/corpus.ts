@@ -6,7 +6,7 @@
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { execa } from "execa";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 
 export interface CorpusFile {
   /** Shown in test names: "debian:arm/juno.dtb", "qemu:gic3-virton-smmuv3-smp4-2G". */

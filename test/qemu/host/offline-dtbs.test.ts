@@ -1,10 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { readDtb } from "../../../src/fdt/read.js";
+import { hostFromDtb } from "../../../src/host/dt/offline.js";
 import type { HostModel } from "../../../src/host/model.js";
-import { hostFromDtb } from "../../../src/host/offline.js";
 
 /** Every .dtb below `dir`, by path relative to it. */
 async function dtbsUnder(dir: string): Promise<string[]> {

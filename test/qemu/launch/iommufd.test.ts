@@ -12,15 +12,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
+import { requireBackportsQemu } from "../../../src/env/backports-qemu.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { openHandoff } from "../../../src/launch/handoff.js";
 import { runSession } from "../../../src/launch/session.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { buildPlan } from "../../../src/plan/build.js";
 import { machineOf } from "../../../src/plan/qemu-args.js";
 import type { Plan } from "../../../src/plan/types.js";
-import { requireBackportsQemu } from "../../../src/provision/backports-qemu.js";
 import { findQemu, formatVersion, type QemuBinary } from "../../../src/qemu/binary.js";
 import { probeQemu } from "../../../src/qemu/probe.js";
 

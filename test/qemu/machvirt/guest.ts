@@ -10,7 +10,7 @@ import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { PLATFORM_BUS_NODE_NAME } from "../../../src/machvirt/layout.js";
 
 export async function stockKernel(): Promise<string> {

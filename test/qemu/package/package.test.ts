@@ -16,8 +16,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cacheRoot } from "../../../src/bed/debian.js";
 import { nodeRelease } from "../../../src/bed/node.js";
+import { cacheRoot } from "../../../src/env/cache.js";
 import { type PackedInstall, packAndInstall, REPO } from "../../support/packed.js";
 
 /** A current Node release besides this machine's 20 (past its end of life). */

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
+import { requireBackportsQemu } from "../../../src/env/backports-qemu.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { compileDts, findNode, readDtb } from "../../../src/fdt/index.js";
-import { requireBackportsQemu } from "../../../src/provision/backports-qemu.js";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
 const examples = new URL("../../../dts/examples/", import.meta.url).pathname;

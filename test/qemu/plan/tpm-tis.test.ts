@@ -12,7 +12,7 @@ import { type Swtpm, startSwtpm } from "../../../src/bed/swtpm.js";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { findNode, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { buildPlan } from "../../../src/plan/build.js";
 import { machineOf } from "../../../src/plan/qemu-args.js";

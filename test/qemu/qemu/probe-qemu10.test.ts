@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { requireBackportsQemu } from "../../../src/provision/backports-qemu.js";
+import { requireBackportsQemu } from "../../../src/env/backports-qemu.js";
 import { findQemu } from "../../../src/qemu/binary.js";
 import { probeQemu } from "../../../src/qemu/probe.js";
 import { startQemu } from "../../../src/qemu/process.js";

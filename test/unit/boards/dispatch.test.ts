@@ -4,7 +4,7 @@ import { loadRegistry } from "../../../src/boards/loader.js";
 import type { BoardRegistry } from "../../../src/boards/registry.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, type Fdt, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlan } from "../../../src/plan/build.js";
 
 const fixture = (name: string) =>

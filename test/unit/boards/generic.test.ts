@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlan } from "../../../src/plan/build.js";
 
 const fixture = (name: string) =>

@@ -11,7 +11,7 @@ import { loadRegistry } from "../../../src/boards/loader.js";
 import { readConfig } from "../../../src/config/load.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlan } from "../../../src/plan/build.js";
 import { guestFragment } from "./fragment.js";
 

@@ -1,13 +1,13 @@
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { refuseAmba } from "../../../src/boards/dispatch.js";
+import { hostModelText } from "../../../src/cli/host-table.js";
 import { readDtb } from "../../../src/fdt/read.js";
-import { AMBA_REFUSAL } from "../../../src/host/amba.js";
-import { liveHost } from "../../../src/host/discover.js";
-import { hostFromDtb } from "../../../src/host/offline.js";
-import { hostModelText } from "../../../src/host/present.js";
+import { AMBA_REFUSAL } from "../../../src/host/dt/amba.js";
+import { hostFromDtb } from "../../../src/host/dt/offline.js";
+import { liveHost } from "../../../src/host/live/discover.js";
+import { Sysfs } from "../../../src/host/live/sysfs.js";
 import { deviceReadiness } from "../../../src/host/readiness.js";
-import { Sysfs } from "../../../src/host/sysfs.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 

@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { detachDevices } from "../../../src/host/detach.js";
-import { readEntries } from "../../../src/host/journal.js";
-import { lockDevice } from "../../../src/host/lock.js";
-import type { Sysfs } from "../../../src/host/sysfs.js";
+import { detachDevices } from "../../../src/host/bind/detach.js";
+import { readEntries } from "../../../src/host/bind/journal.js";
+import { lockDevice } from "../../../src/host/bind/lock.js";
+import type { Sysfs } from "../../../src/host/live/sysfs.js";
 import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
 describe("detach refuses before changing anything", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deviceNameProblem } from "../../../src/host/device-name.js";
+import { deviceNameProblem } from "../../../src/host/dt/device-name.js";
 
 describe("deviceNameProblem", () => {
   it.each([

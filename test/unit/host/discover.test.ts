@@ -2,8 +2,8 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { liveHost } from "../../../src/host/discover.js";
-import { Sysfs } from "../../../src/host/sysfs.js";
+import { liveHost } from "../../../src/host/live/discover.js";
+import { Sysfs } from "../../../src/host/live/sysfs.js";
 
 const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
 

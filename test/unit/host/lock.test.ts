@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { breakStaleLocks, lockDevice, lockHolder, lockPath } from "../../../src/host/lock.js";
+import { breakStaleLocks, lockDevice, lockHolder, lockPath } from "../../../src/host/bind/lock.js";
 
 /** A pid that was just alive and is now gone. */
 async function deadPid(): Promise<number> {

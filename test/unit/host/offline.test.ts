@@ -2,7 +2,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readDtb } from "../../../src/fdt/read.js";
 import type { Fdt } from "../../../src/fdt/tree.js";
-import { hostFromDtb } from "../../../src/host/offline.js";
+import { hostFromDtb } from "../../../src/host/dt/offline.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 

@@ -4,18 +4,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deviceNameProblem } from "../../../src/host/device-name.js";
 import {
   type JournalEntry,
   readEntries,
   readEntry,
   scanJournal,
   writeEntry,
-} from "../../../src/host/journal.js";
-import { lockDevice, lockedDevices } from "../../../src/host/lock.js";
-import { currentOwner } from "../../../src/host/owner.js";
-import { restoreHost } from "../../../src/host/restore.js";
-import type { Sysfs } from "../../../src/host/sysfs.js";
+} from "../../../src/host/bind/journal.js";
+import { lockDevice, lockedDevices } from "../../../src/host/bind/lock.js";
+import { currentOwner } from "../../../src/host/bind/owner.js";
+import { restoreHost } from "../../../src/host/bind/restore.js";
+import { deviceNameProblem } from "../../../src/host/dt/device-name.js";
+import type { Sysfs } from "../../../src/host/live/sysfs.js";
 import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
 async function deadOwner() {

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Sysfs } from "../../../src/host/sysfs.js";
+import { Sysfs } from "../../../src/host/live/sysfs.js";
 
 const captured = new URL("./fixtures/sysfs-virt", import.meta.url).pathname;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/config/parse.js";
-import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/launch/demo-guest.js";
+import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/demo/guest.js";
 
 describe("the nested guest's config", () => {
   it("is a valid platpass config carrying the script after -- on the kernel command line", () => {

@@ -8,15 +8,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
 import { selectPlugin } from "../../../src/boards/dispatch.js";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import type { BoardRegistry } from "../../../src/boards/registry.js";
 import { parseConfig } from "../../../src/config/parse.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { checkDtb } from "../../../src/fdt/dtc.js";
 import { compileDts, findNode, readDtb, writeDtb } from "../../../src/fdt/index.js";
 import type { HostDevice } from "../../../src/host/device.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { naturalAlignment } from "../../../src/machvirt/platform-bus.js";
 import { buildPlan } from "../../../src/plan/build.js";
 

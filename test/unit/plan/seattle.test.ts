@@ -21,9 +21,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { debianPackage, newestArm64KernelAbi } from "../../../src/bed/debian.js";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
+import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { checkDtb } from "../../../src/fdt/dtc.js";
 import {
   asU32s,
@@ -35,7 +35,7 @@ import {
   readDtb,
   writeDtb,
 } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/offline.js";
+import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlan } from "../../../src/plan/build.js";
 
 const COPIED = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { acceptedEntries } from "../../../src/provision/backports-qemu.js";
-import { packageEntries, parseStanzas, releaseEntry } from "../../../src/provision/debian-index.js";
+import { acceptedEntries } from "../../../src/env/backports-qemu.js";
+import { packageEntries, parseStanzas, releaseEntry } from "../../../src/env/debian-index.js";
 
 // The shape of bookworm-backports' Release (trimmed) and Packages index: deb822 stanzas,
 // continuation lines indented by one space.

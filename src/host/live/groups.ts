@@ -4,7 +4,7 @@
  * assigned device's DMA, so the kernel refuses it and so does platpass, earlier and by name.
  */
 import { basename } from "node:path";
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
 import type { Sysfs } from "./sysfs.js";
 
 export interface GroupMember {

@@ -1,8 +1,8 @@
 /** The doctor's QEMU checks, answered by the capability probe rather than by `-device help`. */
 import { isPlatpassError } from "../errors.js";
-import type { Check } from "../provision/doctor.js";
-import { findQemu, formatVersion, type QemuBinary } from "./binary.js";
-import { LAST_VFIO_PLATFORM_RELEASE, probeQemu } from "./probe.js";
+import { findQemu, formatVersion, type QemuBinary } from "../qemu/binary.js";
+import { LAST_VFIO_PLATFORM_RELEASE, probeQemu } from "../qemu/probe.js";
+import type { Check } from "./check.js";
 
 const yesNo = (b: boolean) => (b ? "yes" : "no");
 const message = (e: unknown) => (isPlatpassError(e) || e instanceof Error ? e.message : String(e));

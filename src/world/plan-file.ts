@@ -14,20 +14,24 @@ import { readDtb, readDtbFile, readInputText } from "../fdt/index.js";
 import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
-import { liveDevices } from "../host/discover.js";
-import { readLiveDt } from "../host/livedt.js";
-import { devicesFromDtb } from "../host/offline.js";
-import { liveHostReadiness } from "../host/readiness.js";
-import { Sysfs } from "../host/sysfs.js";
+import { devicesFromDtb } from "../host/dt/offline.js";
+import { liveDevices } from "../host/live/discover.js";
+import { readLiveDt } from "../host/live/livedt.js";
+import { liveHostReadiness } from "../host/live/readiness.js";
+import { Sysfs } from "../host/live/sysfs.js";
 import { dumpMachine, hostKvm, type KvmFacts } from "../machvirt/accel.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
+import { buildPlan } from "../plan/build.js";
+import { machineOf } from "../plan/qemu-args.js";
+import type { Plan } from "../plan/types.js";
+import {
+  type HostVfioSupport,
+  needsQemuProbe,
+  type QemuVfioSupport,
+} from "../plan/vfio-backend.js";
 import { findQemu, formatVersion, type QemuBinary } from "../qemu/binary.js";
 import { probeQemu, requireVfioPlatform } from "../qemu/probe.js";
-import { buildPlan } from "./build.js";
-import { machineOf } from "./qemu-args.js";
-import type { Plan } from "./types.js";
-import { type HostVfioSupport, needsQemuProbe, type QemuVfioSupport } from "./vfio-backend.js";
 
 /** The host as the planner needs it: its devices and its device tree (for phandles). */
 export interface HostInput {

@@ -10,8 +10,8 @@
  * (irqchips, timers, clocks marked OF_POPULATED by their *_OF_DECLARE init) get no
  * platform device on a real boot, but are listed here.
  */
-import { type FdtNode, walk } from "../fdt/tree.js";
-import type { HostBus } from "./device.js";
+import { type FdtNode, walk } from "../../fdt/tree.js";
+import type { HostBus } from "../device.js";
 import { isAvailable, isCompatible } from "./dtprops.js";
 import { translatedReg } from "./translate.js";
 

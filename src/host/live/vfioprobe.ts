@@ -3,7 +3,7 @@
  * native addon, read its info, close it. Undefined when the addon or the device cannot
  * be opened (no addon on this machine, group held by a running QEMU).
  */
-import { openVfioDevice } from "../vfio/open.js";
+import { openVfioDevice } from "../../vfio/open.js";
 import type { VfioProbe } from "./discover.js";
 
 export const vfioProbe: VfioProbe = async (device) => {

@@ -3,8 +3,8 @@
  * (the kernel reads what it needs and ignores the rest) and case-insensitive for
  * `compatible`, unlike the strict codecs in src/fdt that guard what platpass writes.
  */
-import { phandleIndex } from "../fdt/lookup.js";
-import type { FdtNode } from "../fdt/tree.js";
+import { phandleIndex } from "../../fdt/lookup.js";
+import type { FdtNode } from "../../fdt/tree.js";
 
 /** Every whole big-endian cell of a value; a trailing partial cell is ignored. */
 export function cellsOf(v: Uint8Array): number[] {

@@ -3,7 +3,7 @@
  * (or below a disabled bus): the kernel creates no device for it, so neither does the
  * offline model. Finding that node turns "no such device" into "enable this node".
  */
-import type { FdtNode } from "../fdt/tree.js";
+import type { FdtNode } from "../../fdt/tree.js";
 import { isAvailable, propStrings } from "./dtprops.js";
 import { kernelDeviceName } from "./naming.js";
 import { populatedNodes } from "./populate.js";

@@ -29,8 +29,8 @@ import {
 } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import { HostError } from "../errors.js";
-import { deviceNameProblem } from "./device-name.js";
+import { HostError } from "../../errors.js";
+import { deviceNameProblem } from "../dt/device-name.js";
 import { type Check, RecordProblem, text } from "./record.js";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;

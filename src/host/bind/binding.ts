@@ -3,11 +3,11 @@
  * unbind, drivers_probe), each turning a failed write into a HostError that names the
  * file and errno, plus the waits that verify their effect.
  */
-import { HostError } from "../errors.js";
-import type { HostBus } from "./device.js";
-import { deviceDir, readDriver } from "./discover.js";
-import { groupHolders } from "./holders.js";
-import type { Sysfs } from "./sysfs.js";
+import { HostError } from "../../errors.js";
+import type { HostBus } from "../device.js";
+import { deviceDir, readDriver } from "../live/discover.js";
+import { groupHolders } from "../live/holders.js";
+import type { Sysfs } from "../live/sysfs.js";
 
 function writeAttr(sysfs: Sysfs, path: string, text: string, what: string): void {
   try {

@@ -6,18 +6,11 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
+import { cacheRoot } from "./cache.js";
 import { requireOnline } from "./offline.js";
-
-/** Root of platpass's cache: $PLATPASS_CACHE, else $XDG_CACHE_HOME/platpass, else ~/.cache/platpass. */
-export function cacheRoot(): string {
-  if (process.env.PLATPASS_CACHE) return process.env.PLATPASS_CACHE;
-  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(xdg, "platpass");
-}
 
 export interface DebianPackage {
   name: string;

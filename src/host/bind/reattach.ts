@@ -4,7 +4,10 @@
  * by `platpass reattach`, by managed launches on every exit path, and by `restore` for
  * what a crashed run left behind; every step is journaled before it runs.
  */
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
+import type { HostBus } from "../device.js";
+import { busOf, deviceDir, readDriver, readGroup } from "../live/discover.js";
+import { Sysfs } from "../live/sysfs.js";
 import {
   assertGroupIdle,
   probe,
@@ -13,14 +16,11 @@ import {
   waitForDriver,
   waitUntil,
 } from "./binding.js";
-import type { HostBus } from "./device.js";
-import { busOf, deviceDir, readDriver, readGroup } from "./discover.js";
 import { advance, type JournalEntry, readEntry, removeEntry } from "./journal.js";
 import { killPoint } from "./killpoint.js";
 import { lockDevice } from "./lock.js";
 import { currentOwner } from "./owner.js";
 import { stateDir } from "./state.js";
-import { Sysfs } from "./sysfs.js";
 
 export interface BindOptions {
   sysfs?: Sysfs;

@@ -3,16 +3,17 @@
  * its driver, override, IOMMU group, and regions/IRQs from VFIO when it is bound to vfio
  * and a probe is given, else from its host DT node.
  */
-import { findNode } from "../fdt/lookup.js";
-import type { Fdt } from "../fdt/tree.js";
-import type { VfioDeviceInfo } from "../vfio/types.js";
-import type { HostBus, HostDevice } from "./device.js";
-import { compatibleOf } from "./dtprops.js";
+import { findNode } from "../../fdt/lookup.js";
+import type { Fdt } from "../../fdt/tree.js";
+import type { VfioDeviceInfo } from "../../vfio/types.js";
+import type { HostBus, HostDevice } from "../device.js";
+import { compatibleOf } from "../dt/dtprops.js";
+import { irqsFromDt, regionsFromDt } from "../dt/resources.js";
+import type { HostModel } from "../model.js";
+import { deviceReadiness } from "../readiness.js";
 import { type GroupMember, groupMembers } from "./groups.js";
 import { dtPathOf, readLiveDt } from "./livedt.js";
-import type { HostModel } from "./model.js";
-import { deviceReadiness, liveHostReadiness } from "./readiness.js";
-import { irqsFromDt, regionsFromDt } from "./resources.js";
+import { liveHostReadiness } from "./readiness.js";
 import { Sysfs } from "./sysfs.js";
 
 /** Asks VFIO about a device bound to a vfio driver; undefined when it cannot. */

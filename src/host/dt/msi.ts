@@ -4,7 +4,7 @@
  * later kernels. Without it vfio_iommu_type1 refuses every group ("No interrupt remapping
  * support") unless loaded with allow_unsafe_interrupts=1.
  */
-import { type FdtNode, walk } from "../fdt/tree.js";
+import { type FdtNode, walk } from "../../fdt/tree.js";
 import { compatibleOf, isAvailable } from "./dtprops.js";
 
 export interface MsiSituation {

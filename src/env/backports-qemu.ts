@@ -16,10 +16,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { aptMirror, cacheRoot } from "../bed/debian.js";
-import { isOffline } from "../bed/offline.js";
-import { isAlive } from "../bed/step.js";
 import { EnvironmentError } from "../errors.js";
+import { cacheRoot } from "./cache.js";
+import { aptMirror } from "./debian.js";
 import {
   type PackageEntry,
   packageEntries,
@@ -27,6 +26,8 @@ import {
   releaseEntry,
   type Stanza,
 } from "./debian-index.js";
+import { isOffline } from "./offline.js";
+import { isAlive } from "./step.js";
 
 export const BACKPORTS_SUITE = "bookworm-backports";
 /** The suite whose mirror apt already uses; backports lives beside it on the same mirror. */

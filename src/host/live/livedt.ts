@@ -3,7 +3,7 @@
  * node model a DTB gives, so live and offline hosts share one translator and one decoder.
  */
 import { readdir } from "node:fs/promises";
-import { Fdt, FdtNode } from "../fdt/tree.js";
+import { Fdt, FdtNode } from "../../fdt/tree.js";
 import type { Sysfs } from "./sysfs.js";
 
 export const LIVE_DT = "/sys/firmware/devicetree/base";

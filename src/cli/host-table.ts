@@ -3,8 +3,8 @@
  * properties as hex bytes) and a plain table. Extra columns (the boards registry adds the
  * matching plugin) plug in through `HostColumn` without this file knowing them.
  */
-import type { HostDevice } from "./device.js";
-import type { DeviceReadiness, HostModel } from "./model.js";
+import type { HostDevice } from "../host/device.js";
+import type { DeviceReadiness, HostModel } from "../host/model.js";
 
 export interface HostColumn {
   header: string;

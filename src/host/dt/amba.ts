@@ -3,7 +3,7 @@
  * them and QEMU has no vfio-amba device, so none can reach a guest. `list` and `plan` share
  * the rule and the words, so a device `list` calls ready is one `plan` takes.
  */
-import type { HostDevice } from "./device.js";
+import type { HostDevice } from "../device.js";
 
 /** PrimeCell devices sit on the amba bus; a primecell compatible marks one anywhere else. */
 export function isAmba(device: HostDevice): boolean {

@@ -5,7 +5,7 @@
  * `platpass restore` or managed launch undoes it.
  */
 
-import { isPlatpassError } from "../errors.js";
+import { isPlatpassError } from "../../errors.js";
 import {
   type DetachedDevice,
   type DetachOptions,

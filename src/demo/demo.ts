@@ -9,7 +9,7 @@
 
 import { buildBed, runInBed } from "../bed/index.js";
 import { EnvironmentError } from "../errors.js";
-import { demoGuestConfig, L1_TPM, readGuestTpm, tpmGuestScript } from "./demo-guest.js";
+import { demoGuestConfig, L1_TPM, readGuestTpm, tpmGuestScript } from "./guest.js";
 
 export interface DemoOptions {
   gic: 2 | 3;

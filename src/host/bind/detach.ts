@@ -4,7 +4,12 @@
  * drivers_probe → verify the vfio driver is bound and /dev/vfio/N exists. A failure
  * undoes every device already moved, so nothing is left half-done.
  */
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
+import type { HostBus } from "../device.js";
+import { deviceDir, readDriver, readGroup, readOverride } from "../live/discover.js";
+import { assertGroupViable } from "../live/groups.js";
+import { vfioGroupNode } from "../live/holders.js";
+import { Sysfs } from "../live/sysfs.js";
 import {
   assertGroupIdle,
   probe,
@@ -13,17 +18,12 @@ import {
   waitForDriver,
   waitUntil,
 } from "./binding.js";
-import type { HostBus } from "./device.js";
-import { deviceDir, readDriver, readGroup, readOverride } from "./discover.js";
-import { assertGroupViable } from "./groups.js";
-import { vfioGroupNode } from "./holders.js";
 import { advance, type JournalEntry, readEntry, writeEntry } from "./journal.js";
 import { killPoint } from "./killpoint.js";
 import { type DeviceLock, lockDevice } from "./lock.js";
 import { currentOwner } from "./owner.js";
 import { type BindOptions, DEFAULT_TIMEOUT_MS, requireBus, undoEntry } from "./reattach.js";
 import { stateDir } from "./state.js";
-import { Sysfs } from "./sysfs.js";
 
 export interface DetachOptions extends BindOptions {
   /** The vfio driver to bind; vfio-platform or vfio-amba by bus when not given. */

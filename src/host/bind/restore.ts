@@ -8,14 +8,14 @@
  */
 
 import { join } from "node:path";
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
+import type { Sysfs as SysfsType } from "../live/sysfs.js";
+import { Sysfs } from "../live/sysfs.js";
 import { type InvalidEntry, type JournalEntry, quarantine, scanJournal } from "./journal.js";
 import { breakStaleLocks, lockDevice, lockedDevices, lockHolder } from "./lock.js";
 import { isAlive } from "./owner.js";
 import { type BindOptions, DEFAULT_TIMEOUT_MS, undoEntry } from "./reattach.js";
 import { displayName, stateDir, stateSubdir } from "./state.js";
-import type { Sysfs as SysfsType } from "./sysfs.js";
-import { Sysfs } from "./sysfs.js";
 
 export interface RestoreOptions extends BindOptions {
   /** Also reattach devices that `platpass detach` moved to vfio on purpose. */

@@ -5,7 +5,7 @@
  * time, a missing `ranges` ending translation and an empty one meaning 1:1. Written from
  * the kernel's behaviour so that offline device names and regions match a real boot.
  */
-import { type FdtNode, perNode } from "../fdt/tree.js";
+import { type FdtNode, perNode } from "../../fdt/tree.js";
 import { cellAt, cellsOf, propStrings, propU32 } from "./dtprops.js";
 
 const MAX_ADDR_CELLS = 4;

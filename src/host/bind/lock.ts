@@ -8,7 +8,7 @@
  */
 import { linkSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
 import { currentOwner, isAlive, ownerSchema } from "./owner.js";
 import { matching, type RecordOf, record } from "./record.js";
 import {

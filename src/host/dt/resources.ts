@@ -4,8 +4,8 @@
  * as vfio-platform decides), one IRQ per interrupt specifier (automasked when the trigger
  * type is level, as vfio-platform flags it).
  */
-import { type FdtNode, perNode } from "../fdt/tree.js";
-import type { IrqTrigger, VfioIrq, VfioRegion } from "../vfio/types.js";
+import { type FdtNode, perNode } from "../../fdt/tree.js";
+import type { IrqTrigger, VfioIrq, VfioRegion } from "../../vfio/types.js";
 import { byPhandle, cellAt, isAvailable, propU32 } from "./dtprops.js";
 import { translatedReg } from "./translate.js";
 

@@ -3,14 +3,14 @@
  * that is not the board. Device names, regions and IRQs come from the DT as the kernel
  * would derive them; drivers, groups and modules are unknown.
  */
-import { type PhandleCollision, phandleIndex } from "../fdt/lookup.js";
-import type { Fdt, FdtNode } from "../fdt/tree.js";
-import type { HostDevice } from "./device.js";
+import { type PhandleCollision, phandleIndex } from "../../fdt/lookup.js";
+import type { Fdt, FdtNode } from "../../fdt/tree.js";
+import type { HostDevice } from "../device.js";
+import type { HostModel } from "../model.js";
+import { deviceReadiness, offlineHostReadiness } from "../readiness.js";
 import { compatibleOf } from "./dtprops.js";
-import type { HostModel } from "./model.js";
 import { kernelDeviceName } from "./naming.js";
 import { populatedNodes } from "./populate.js";
-import { deviceReadiness, offlineHostReadiness } from "./readiness.js";
 import { interruptsFromDt, regionsFromDt } from "./resources.js";
 
 /** Each device with why its DT node yields fewer IRQs than it lists, if it does. */

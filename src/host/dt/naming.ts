@@ -5,7 +5,7 @@
  * a `mask` property adding ".<bit>"; every untranslatable node on the way prefixes its
  * full name ("firmware:optee", "soc:pinctrl@1:gpio").
  */
-import type { FdtNode } from "../fdt/tree.js";
+import type { FdtNode } from "../../fdt/tree.js";
 import { propU32 } from "./dtprops.js";
 import { firstRegAddress } from "./translate.js";
 

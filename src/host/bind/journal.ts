@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { HostError } from "../errors.js";
+import { HostError } from "../../errors.js";
 import { ownerSchema } from "./owner.js";
 import {
   type Infer,
