@@ -6,11 +6,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MachineSchema } from "../dist/config/schema.js";
 import { readDtb, str, writeDtb } from "../dist/fdt/index.js";
 import { baseDtb } from "../dist/machvirt/base-dtb.js";
 import { assembleGuestDtb } from "../dist/machvirt/guest-dt.js";
-import { machineOptions } from "../dist/machvirt/machine.js";
 import { placeDevices } from "../dist/machvirt/platform-bus.js";
+import { machineOf } from "../dist/plan/qemu-args.js";
 import { findQemu } from "../dist/qemu/binary.js";
 
 const TARGET = 0.05;
@@ -28,7 +29,10 @@ function measure(fn, ms, minRuns) {
 }
 
 const qemu = await findQemu();
-const base = await baseDtb({ binary: qemu, machine: machineOptions() });
+const base = await baseDtb({
+  binary: qemu,
+  machine: machineOf(MachineSchema.parse({ accel: "tcg" })),
+});
 
 /** n devices shaped like small vfio-platform devices: two regions and an IRQ each. */
 const devices = (n) =>

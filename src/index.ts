@@ -28,6 +28,6 @@ export type { HostDevice } from "./host/device.js";
 export { detachDevices, reattachDevices, restoreHost, withDetachedDevices } from "./host/index.js";
 export type { LaunchEvent, LaunchListener } from "./launch/events.js";
 export { type LaunchOutcome, type LaunchRequest, launch } from "./launch/run.js";
-export type { Plan, PlanIrq, PlannedDevice, PlanRegion } from "./plan/types.js";
+export type { Assignment, Plan, PlannedIrq, PlannedRegion } from "./plan/types.js";
 export { version } from "./version.js";
 export { type LoadedPlan, type PlanOptions, planConfigFile } from "./world/plan-file.js";

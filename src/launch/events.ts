@@ -12,6 +12,20 @@ export interface DeviceSummary {
   iommuGroup: number | undefined;
 }
 
+/** Times a stage and reports it as a `stage` event once it has finished (or failed). */
+export async function timed<T>(
+  emit: LaunchListener,
+  stage: LaunchStage,
+  work: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    emit({ event: "stage", stage, ms: Math.round(performance.now() - started) });
+  }
+}
+
 export interface PlannedDeviceSummary {
   host: string;
   plugin: string;
@@ -28,7 +42,22 @@ export interface IrqPathSummary {
   eois: number;
 }
 
+/**
+ * The timed stages of a launch, in order: planning on the live host, binding to vfio, the
+ * VFIO check and quiesce, QEMU's start-up until its QMP socket exists, the QMP handshake,
+ * the wiring verification, and giving the devices back.
+ */
+export type LaunchStage =
+  | "plan"
+  | "detach"
+  | "quiesce"
+  | "qemu-start"
+  | "qmp"
+  | "verify"
+  | "reattach";
+
 export type LaunchEvent =
+  | { event: "stage"; stage: LaunchStage; ms: number }
   | { event: "discovered"; devices: DeviceSummary[] }
   | {
       event: "planned";
@@ -110,5 +139,7 @@ export function describeEvent(e: LaunchEvent): string[] {
       return [`gave ${e.device} back to ${e.driver ?? "no driver"}`];
     case "warning":
       return [`WARNING: ${e.message}`];
+    case "stage":
+      return [`(${e.stage} took ${(e.ms / 1000).toFixed(2)} s)`];
   }
 }

@@ -8,7 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import { HostError } from "../errors.js";
 import { FIRST_HANDOFF_FD } from "../plan/qemu-args.js";
 import type { HandoffFd } from "../plan/types.js";
-import { LIVE_ROOTS, locateVfioDevice, type VfioRoots } from "../vfio/locate.js";
+import type { VfioLocation } from "../vfio/locate.js";
 
 export interface OpenHandoff {
   /** Our open fds, in the order of the plan's fd numbers (the launcher puts the first at 3). */
@@ -18,9 +18,13 @@ export interface OpenHandoff {
   close(): void;
 }
 
-async function pathOf(want: HandoffFd, roots: VfioRoots): Promise<string> {
-  if (want.opens === "iommufd") return `${roots.dev}/iommu`;
-  const loc = await locateVfioDevice(want.device, roots);
+/** Where each device was located after binding (by the launch's VFIO check), by sysfs name. */
+export type Locations = ReadonlyMap<string, VfioLocation>;
+
+function pathOf(want: HandoffFd, locations: Locations, dev: string): string {
+  if (want.opens === "iommufd") return `${dev}/iommu`;
+  const loc = locations.get(want.device);
+  if (!loc) throw new Error(`handoff: ${want.device} was not located after binding`);
   if (loc.cdevPath === undefined) {
     throw new HostError(
       "HOST_NO_VFIO_CDEV",
@@ -35,10 +39,11 @@ async function pathOf(want: HandoffFd, roots: VfioRoots): Promise<string> {
 }
 
 /** Opens every planned file read-write; on any failure closes what it opened and throws. */
-export async function openHandoff(
+export function openHandoff(
   wanted: readonly HandoffFd[],
-  roots: VfioRoots = LIVE_ROOTS,
-): Promise<OpenHandoff> {
+  locations: Locations,
+  dev = "/dev",
+): OpenHandoff {
   const fds: number[] = [];
   const files: OpenHandoff["files"] = [];
   const close = () => {
@@ -52,7 +57,7 @@ export async function openHandoff(
           `handoff fds must run from ${FIRST_HANDOFF_FD} without gaps, got ${wanted.map((w) => w.fd)}`,
         );
       }
-      const path = await pathOf(want, roots);
+      const path = pathOf(want, locations, dev);
       try {
         fds.push(openSync(path, "r+"));
       } catch (e) {

@@ -1,30 +1,27 @@
 /**
- * A launch's plan on this host: the live host read once (devices, readiness, device tree),
- * then the same planning `platpass plan` does, and the guest DTB written where the plan's
- * `-dtb` says.
+ * A launch's plan on this host: the live host read once (devices, readiness, device tree;
+ * devices already bound to vfio described by VFIO itself), then the same planning
+ * `platpass plan` does, and the guest DTB written where the plan's `-dtb` says.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { liveHost } from "../host/live/discover.js";
-import { readLiveDt } from "../host/live/livedt.js";
-import { Sysfs } from "../host/live/sysfs.js";
-import type { HostModel } from "../host/model.js";
+import { readLiveHost } from "../host/live/discover.js";
+import { vfioProbe } from "../host/live/vfioprobe.js";
+import type { HostReadiness } from "../host/model.js";
 import type { Plan } from "../plan/types.js";
-import { planConfigFile } from "../world/plan-file.js";
+import { hostInputOf, planConfigFile } from "../world/plan-file.js";
 
 export interface PreparedLaunch {
-  host: HostModel;
+  host: HostReadiness;
   plan: Plan;
 }
 
 export async function prepareLaunch(configFile: string, workDir: string): Promise<PreparedLaunch> {
-  const sysfs = new Sysfs();
-  const host = await liveHost({ sysfs });
-  const tree = await readLiveDt(sysfs);
+  const live = await readLiveHost({ vfioProbe });
   const { plan, dtb } = await planConfigFile(configFile, {
-    host: { devices: host.devices, tree, vfio: host.host },
+    host: hostInputOf(live),
     dtbFile: join(workDir, "guest.dtb"),
   });
   await writeFile(plan.guest.dtbFile, dtb);
-  return { host, plan };
+  return { host: live.model.host, plan };
 }

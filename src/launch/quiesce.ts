@@ -1,12 +1,10 @@
 /**
  * Runs a board plugin's quiesce (see Quiesce in src/boards/api.ts) on a device bound to
  * vfio-platform, before QEMU opens it: the register accesses a vfio-platform reset module
- * would make, through the device's VFIO region file. The device is closed again before QEMU
- * starts (a group is open in one process at a time).
+ * would make, through the device's VFIO region file (opened by the launch's VFIO check).
  */
-import type { Quiesce, QuiesceStep } from "../boards/api.js";
+import type { QuiesceStep } from "../boards/api.js";
 import { VfioError } from "../errors.js";
-import { openVfioDevice } from "../vfio/open.js";
 
 /** The register access a quiesce needs: one region of the device. */
 export interface QuiesceRegisters {
@@ -45,15 +43,5 @@ export async function runQuiesce(
       await pause(1);
       value = regs.read(step.offset, width);
     }
-  }
-}
-
-/** Opens the device through VFIO, runs the quiesce, closes it. */
-export async function quiesceDevice(device: string, quiesce: Quiesce): Promise<void> {
-  const vfio = await openVfioDevice(device);
-  try {
-    await runQuiesce(device, quiesce.steps, (index) => vfio.regionFile(index));
-  } finally {
-    vfio.close();
   }
 }

@@ -15,13 +15,14 @@ import { join } from "node:path";
 import { detachDevices } from "../host/bind/detach.js";
 import { killPoint } from "../host/bind/killpoint.js";
 import { endSession } from "../host/bind/managed.js";
-import type { Plan } from "../plan/types.js";
-import type { LaunchListener } from "./events.js";
+import type { Assignment } from "../plan/types.js";
+import type { VfioLocation } from "../vfio/locate.js";
+import { type LaunchListener, timed } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
 import { openHandoff } from "./handoff.js";
 import { prepareLaunch } from "./prepare.js";
-import { quiesceDevice } from "./quiesce.js";
-import { runSession, type SessionDevice, type SessionResult } from "./session.js";
+import { runSession, type SessionResult } from "./session.js";
+import { checkThroughVfio } from "./vfio-check.js";
 
 export interface LaunchRequest {
   configFile: string;
@@ -36,85 +37,82 @@ export interface LaunchRequest {
 
 export interface LaunchOutcome {
   session: SessionResult;
-  /** 0 when the guest powered off on its own or was stopped cleanly. */
-  guestExitCode: number;
 }
 
-function sessionDevices(plan: Plan): SessionDevice[] {
-  const irqfdOff = plan.qemu.argv.some((a) => /(^|[,.])x-irqfd=(off|false)/.test(a));
-  return plan.devices.map((d) => ({
+function plannedEvent(devices: readonly Assignment[]) {
+  return devices.map((d) => ({
     host: d.host,
+    plugin: d.plugin,
     qemuDevice: d.qemuDevice,
-    id: d.id,
-    regions: d.regions,
-    irqs: d.irqs,
-    irqfdAllowed: !irqfdOff,
+    regions: d.regions.map((r) => ({ index: r.index, size: r.size, guestAddress: r.guestAddress })),
+    irqs: d.irqs.map((i) => ({ index: i.index, spi: i.spi, trigger: i.trigger })),
   }));
+}
+
+/** Opens each assigned device through VFIO once: checks it against the plan, quiesces it. */
+async function checkDevices(
+  devices: readonly Assignment[],
+  emit: LaunchListener,
+): Promise<Map<string, VfioLocation>> {
+  const locations = new Map<string, VfioLocation>();
+  for (const a of devices) {
+    const checked = await checkThroughVfio(a);
+    locations.set(a.host, checked.location);
+    if (a.quiesce) {
+      emit({
+        event: "quiesced",
+        device: a.host,
+        steps: a.quiesce.steps.length,
+        why: a.quiesce.why,
+      });
+    }
+  }
+  return locations;
 }
 
 export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
   const { emit } = request;
   const workDir = await mkdtemp(join(tmpdir(), "platpass-run-"));
   try {
-    const { host, plan } = await prepareLaunch(request.configFile, workDir);
+    const { host, plan } = await timed(emit, "plan", () =>
+      prepareLaunch(request.configFile, workDir),
+    );
     emit({
       event: "discovered",
-      devices: plan.devices.map((d) => {
-        const h = host.devices.find((x) => x.name === d.host);
-        return {
-          host: d.host,
-          compatible: d.compatible,
-          driver: h?.driver,
-          iommuGroup: h?.iommuGroup,
-        };
-      }),
+      devices: plan.devices.map((d) => ({
+        host: d.host,
+        compatible: d.compatible,
+        driver: d.driver,
+        iommuGroup: d.iommuGroup,
+      })),
     });
     emit({
       event: "planned",
-      devices: plan.devices.map((d) => ({
-        host: d.host,
-        plugin: d.plugin,
-        qemuDevice: d.qemuDevice,
-        regions: d.regions.map((r) => ({
-          index: r.index,
-          size: r.size,
-          guestAddress: r.guestAddress,
-        })),
-        irqs: d.irqs.map((i) => ({ index: i.index, spi: i.spi, trigger: i.trigger })),
-      })),
+      devices: plannedEvent(plan.devices),
       warnings: plan.warnings,
       dtb: plan.guest.dtbFile,
       vfio: plan.qemu.vfio,
     });
-    const blocked = interruptRemappingProblem(host.host, plan.qemu.vfio.backend);
+    const blocked = interruptRemappingProblem(host, plan.qemu.vfio.backend);
     if (blocked) throw blocked;
 
     const managed = plan.devices.filter((d) => d.managed).map((d) => d.host);
-    const detached = await detachDevices(managed, { mode: "managed" });
+    const detached = await timed(emit, "detach", () => detachDevices(managed, { mode: "managed" }));
     try {
       for (const d of detached.devices.filter((x) => x.changed)) {
         emit({ event: "detached", device: d.device, from: d.from, to: d.driver });
       }
       killPoint("launch-detached");
-      for (const d of plan.devices) {
-        if (!d.quiesce) continue;
-        await quiesceDevice(d.host, d.quiesce);
-        emit({
-          event: "quiesced",
-          device: d.host,
-          steps: d.quiesce.steps.length,
-          why: d.quiesce.why,
-        });
-      }
-      const handoff = await openHandoff(plan.qemu.fds);
+      const locations = await timed(emit, "quiesce", () => checkDevices(plan.devices, emit));
+      const handoff = openHandoff(plan.qemu.fds, locations);
       let session: SessionResult;
       try {
         session = await runSession({
           binary: plan.qemu.binary,
           argv: plan.qemu.argv,
           handoff,
-          devices: sessionDevices(plan),
-          facts: host.host,
+          devices: plan.devices,
+          facts: host,
           emit,
           onTraceLine: request.onTraceLine,
           stop: request.stop,
@@ -126,11 +124,11 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       }
       const { exit, ended } = session;
       const crashed = ended === "guest" && (exit.signal !== undefined || exit.exitCode !== 0);
-      if (crashed) throw explainQemuExit(session.messages, exit, host.host);
-      return { session, guestExitCode: 0 };
+      if (crashed) throw explainQemuExit(session.messages, exit, host);
+      return { session };
     } finally {
       killPoint("launch-before-reattach");
-      await endSession(detached);
+      await timed(emit, "reattach", () => endSession(detached));
       for (const d of detached.devices.filter((x) => x.changed)) {
         emit({ event: "reattached", device: d.device, driver: d.from });
       }

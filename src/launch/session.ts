@@ -8,12 +8,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatpassError } from "../errors.js";
-import {
-  type InjectionReport,
-  injectionReport,
-  type PlannedIrqs,
-  parseTrace,
-} from "../qemu/injection.js";
+import type { Assignment } from "../plan/types.js";
+import { type InjectionReport, injectionReport, parseTrace } from "../qemu/injection.js";
 import {
   connectQmp,
   type QemuExit,
@@ -22,19 +18,18 @@ import {
   stopGuest,
 } from "../qemu/launcher.js";
 import type { QmpClient } from "../qemu/qmp.js";
-import { type PlannedWiring, verifyWiring } from "../qemu/verify.js";
-import type { LaunchEvent, LaunchListener } from "./events.js";
+import { verifyWiring } from "../qemu/verify.js";
+import { type LaunchEvent, type LaunchListener, timed } from "./events.js";
 import { explainQemuExit, type HostInterruptFacts } from "./failures.js";
 import type { OpenHandoff } from "./handoff.js";
-
-export type SessionDevice = PlannedWiring & PlannedIrqs;
 
 export interface SessionOptions {
   binary: string;
   argv: readonly string[];
   /** Files QEMU gets as fd 3, 4, … (iommufd launches); closed here once QEMU has them. */
   handoff?: OpenHandoff;
-  devices: readonly SessionDevice[];
+  /** The plan's assignments: what QEMU must have wired, and whose IRQs the report names. */
+  devices: readonly Assignment[];
   facts: HostInterruptFacts;
   emit: LaunchListener;
   /** Each vfio trace line of QEMU's as it arrives (for a trace log that survives any exit). */
@@ -89,6 +84,8 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     argv: [...options.argv],
     fds: handoff?.files ?? [],
   });
+  const spawned = performance.now();
+  let socketAt = spawned;
   const qemu = startQemu({
     binary: options.binary,
     argv: options.argv,
@@ -104,7 +101,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   let qmp: QmpClient | undefined;
   try {
     qmp = await Promise.race([
-      connectQmp(qemu, socket, options.startTimeoutMs ?? 120_000),
+      connectQmp(qemu, socket, options.startTimeoutMs ?? 120_000, () => {
+        socketAt = performance.now();
+        emit({ event: "stage", stage: "qemu-start", ms: Math.round(socketAt - spawned) });
+      }),
       aborted(options.stop).then(() => undefined),
     ]);
     if (!qmp) {
@@ -115,8 +115,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       const ended = await stopGuest(qemu, undefined, 0);
       return finish(qemu, ended);
     }
+    emit({ event: "stage", stage: "qmp", ms: Math.round(performance.now() - socketAt) });
     emit({ event: "qemu-started", pid: qemu.pid });
-    await verifyWiring(qmp, devices);
+    const connected = qmp;
+    await timed(emit, "verify", () => verifyWiring(connected, devices));
     emit({
       event: "verified",
       devices: devices.length,
@@ -124,7 +126,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       irqs: devices.reduce((n, d) => n + d.irqs.length, 0),
     });
     await Promise.race([qemu.mainLoopRunning, qemu.exited]);
-    emit(injectionEvent(injectionReport(devices, parseTrace(qemu.traceLines.join("\n")))));
+    emit(injectionEvent(injectionReport(devices, parseTrace(qemu.traceLines))));
 
     const stopRequested = aborted(options.stop).then(() => "stop" as const);
     const outcome = await Promise.race([qemu.exited.then(() => "exited" as const), stopRequested]);
@@ -150,7 +152,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   async function finish(q: typeof qemu, ended: SessionResult["ended"]): Promise<SessionResult> {
     const exit = await q.exited;
     emit({ event: "qemu-exited", exitCode: exit.exitCode, signal: exit.signal });
-    const injection = injectionReport(devices, parseTrace(q.traceLines.join("\n")));
+    const injection = injectionReport(devices, parseTrace(q.traceLines));
     emit(injectionEvent(injection));
     return { exit, ended, injection, messages: q.messages, traceLines: q.traceLines };
   }

@@ -103,6 +103,12 @@ export function cloneFdt(fdt: Fdt): Fdt {
   return copy;
 }
 
+/** A guest node's name in the tree: its base name, and its first region's offset as unit address. */
+export function guestNodeName(node: Pick<GuestNode, "name" | "regions">): string {
+  const first = node.regions?.[0];
+  return first === undefined ? node.name : `${node.name}@${first.offset.toString(16)}`;
+}
+
 /**
  * Returns a new tree: `base` with `nodes` added. Throws InputError for a base without a
  * platform bus or GIC, a property platpass owns, an unknown phandle reference, a name that
@@ -153,8 +159,7 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
         `/${n.name}`,
       );
     }
-    const unit = regions[0] === undefined ? "" : `@${regions[0].offset.toString(16)}`;
-    const node = create(onBus ? bus : fdt.root, n, `${n.name}${unit}`);
+    const node = create(onBus ? bus : fdt.root, n, guestNodeName(n));
     if (regions.length > 0) {
       const words = regions.flatMap((r) => [
         ...split(r.offset, addressCells, node.path),

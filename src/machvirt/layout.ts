@@ -51,6 +51,11 @@ export const PLATFORM_BUS_COMPATIBLE = "qemu,platform";
 /** The name QEMU gives the node (informative only; look it up by compatible). */
 export const PLATFORM_BUS_NODE_NAME = `platform-bus@${PLATFORM_BUS_BASE.toString(16)}`;
 
+/** The GIC SPI that platform-bus line `line` is wired to (the guest's INTID is 32 more). */
+export function spiOfLine(line: number): number {
+  return PLATFORM_BUS_SPI_BASE + line;
+}
+
 /** The GIC `interrupts` specifier for platform-bus line `line`: `<0 (112+line) flags>`. */
 export function gicSpecifier(line: number, trigger: IrqTrigger): [number, number, number] {
   if (!Number.isInteger(line) || line < 0 || line >= PLATFORM_BUS_IRQS) {
@@ -58,7 +63,7 @@ export function gicSpecifier(line: number, trigger: IrqTrigger): [number, number
   }
   return [
     GIC_SPI,
-    PLATFORM_BUS_SPI_BASE + line,
+    spiOfLine(line),
     trigger === "level" ? IRQ_TYPE_LEVEL_HIGH : IRQ_TYPE_EDGE_RISING,
   ];
 }

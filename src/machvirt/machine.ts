@@ -20,20 +20,11 @@ export interface MachineOptions {
   memoryMiB: number;
 }
 
-export const DEFAULT_MACHINE: MachineOptions = {
-  gicVersion: 3,
-  virtualization: false,
-  iommu: "none",
-  highmem: true,
-  accel: "tcg",
-  cpu: "max",
-  smp: 1,
-  memoryMiB: 512,
-};
-
-/** Fills defaults and checks what QEMU would only reject later, less clearly. */
-export function machineOptions(partial: Partial<MachineOptions> = {}): MachineOptions {
-  const m = { ...DEFAULT_MACHINE, ...partial };
+/**
+ * Checks what QEMU would only reject later, less clearly. No defaults here: the config
+ * schema is the one place that has them.
+ */
+export function machineOptions(m: MachineOptions): MachineOptions {
   const bad = (field: string, rule: string) =>
     new InputError("MACHINE_BAD_OPTION", `machine option ${field} ${rule}`, {
       where: `machine.${field}`,

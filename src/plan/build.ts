@@ -17,19 +17,26 @@ import type { Config, DeviceConfig } from "../config/schema.js";
 import { InputError } from "../errors.js";
 import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
-import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
 import { disabledDeviceNamed } from "../host/dt/disabled.js";
-import { assembleGuestDtb, platformBusNode } from "../machvirt/guest-dt.js";
-import { guestAddress, PLATFORM_BUS_SPI_BASE } from "../machvirt/layout.js";
+import { assembleGuestDtb, guestNodeName, platformBusNode } from "../machvirt/guest-dt.js";
+import { guestAddress, spiOfLine } from "../machvirt/layout.js";
+import type { MachineOptions } from "../machvirt/machine.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
-import { handoffFds, qemuArgv } from "./qemu-args.js";
-import type { Plan, PlanDeviceWarning, PlannedDevice } from "./types.js";
-import { chooseVfioBackend, type HostVfioSupport, type QemuVfioSupport } from "./vfio-backend.js";
+import { deviceFd, handoffFds, irqfdTurnedOff, qemuArgv } from "./qemu-args.js";
+import type { Assignment, Plan, PlanDeviceWarning } from "./types.js";
+import {
+  chooseVfioBackend,
+  type HostVfioSupport,
+  type QemuVfioSupport,
+  type VfioBackend,
+} from "./vfio-backend.js";
 
 export interface PlanInput {
   config: Config;
+  /** The config's machine as machvirt's options (the base DTB was dumped for it). */
+  machine: MachineOptions;
   /** Every device the host has (live discovery or --host-dtb). */
   hostDevices: readonly HostDevice[];
   /** The host's device tree, for plugins that follow phandles (clocks); undefined if none. */
@@ -45,12 +52,22 @@ export interface PlanInput {
   qemuVfio?: QemuVfioSupport | undefined;
   /** What the live host offers; undefined when planning offline. */
   hostVfio?: HostVfioSupport | undefined;
+  /** What the caller found about the machine (e.g. a TCG base dump), for `plan.notes`. */
+  notes?: readonly string[];
 }
 
+/** The plan before its guest DTB is rendered: the caller applies overlays, then renders once. */
+export type PlanDraft = Omit<Plan, "guest"> & { guest: Omit<Plan["guest"], "dtb"> };
+
 export interface PlanResult {
-  plan: Plan;
-  /** The guest tree the plan's DTB was written from (for --dts and overlays). */
+  plan: PlanDraft;
+  /** The guest tree: QEMU's base tree plus the planned nodes. */
   guest: Fdt;
+}
+
+/** The finished plan: the draft with the guest DTB it is launched with. */
+export function withGuestDtb(plan: PlanDraft, dtb: Uint8Array): Plan {
+  return { ...plan, guest: { ...plan.guest, dtb: Buffer.from(dtb).toString("base64") } };
 }
 
 function findHost(
@@ -122,7 +139,7 @@ function plannedIrqs(host: HostDevice, placement: DevicePlacement): PlannedIrq[]
     return {
       index: p.index,
       line: p.line,
-      spi: PLATFORM_BUS_SPI_BASE + p.line,
+      spi: spiOfLine(p.line),
       trigger,
       resample: trigger === "level",
     };
@@ -158,13 +175,16 @@ function decide(input: PlanInput, hostTree: HostTree): DeviceStep[] {
   });
 }
 
-function buildDevice(
-  step: DeviceStep,
-  index: number,
-  nodes: GuestNodes,
-  hostTree: HostTree,
-  busPath: string,
-): PlannedDevice {
+interface Rendering {
+  nodes: GuestNodes;
+  hostTree: HostTree;
+  busPath: string;
+  backend: VfioBackend;
+  irqfd: boolean;
+}
+
+function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
+  const { nodes, hostTree, busPath } = r;
   const { host, plugin, placement } = step;
   const regions = plannedRegions(placement);
   const vfioIrqs = plannedIrqs(host, placement);
@@ -186,19 +206,24 @@ function buildDevice(
   const irqs = device.trigger
     ? vfioIrqs.map((irq) => ({ ...irq, trigger: device.trigger?.(irq) ?? irq.trigger }))
     : vfioIrqs;
-  nodes.add({
+  const node = {
     name: device.name,
-    at: "platform-bus",
+    at: "platform-bus" as const,
     properties: device.properties,
     ...(device.children ? { children: device.children } : {}),
     regions: placement.regions,
     irqs: irqs.map((irq) => ({ line: irq.line, trigger: irq.trigger })),
-  });
-  const unit = regions[0] === undefined ? "" : `@${regions[0].busOffset.toString(16)}`;
+  };
+  nodes.add(node);
+  const fd = deviceFd(index, r.backend);
   return {
     host: host.name,
+    bus: host.bus,
     hostPath: host.dtPath,
     compatible: host.compatible,
+    driver: host.driver,
+    iommuGroup: host.iommuGroup,
+    source: host.source,
     plugin: plugin.name,
     score: step.score ?? null,
     qemuDevice: plugin.qemuDevice,
@@ -206,7 +231,9 @@ function buildDevice(
     managed: step.device.managed,
     regions,
     irqs,
-    guestNodes: [`${busPath}/${device.name}${unit}`, ...extra],
+    irqfd: r.irqfd,
+    ...(fd === undefined ? {} : { fd }),
+    guestNodes: [`${busPath}/${guestNodeName(node)}`, ...extra],
     warnings,
     ...(plugin.quiesce ? { quiesce: plugin.quiesce } : {}),
   };
@@ -233,20 +260,24 @@ export function buildPlan(input: PlanInput): PlanResult {
   const base = parsedBase(input.baseDtb);
   const busPath = platformBusNode(base).path;
   const nodes = new GuestNodes(base);
-  const devices = steps.map((step, i) => buildDevice(step, i, nodes, hostTree, busPath));
-  const guest = assembleGuestDtb(base, nodes.nodes);
   const vfio = chooseVfioBackend(input.config.qemu.vfioBackend, input.qemuVfio, input.hostVfio);
-  const plan: Plan = {
+  const rendering: Rendering = {
+    nodes,
+    hostTree,
+    busPath,
+    backend: vfio.backend,
+    irqfd: !irqfdTurnedOff(input.config.qemu.extraArgs),
+  };
+  const devices = steps.map((step, i) => assign(step, i, rendering));
+  const guest = assembleGuestDtb(base, nodes.nodes);
+  const plan: PlanDraft = {
     devices,
     warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
-    guest: {
-      dtbFile: input.dtbFile,
-      dtb: Buffer.from(writeDtb(guest)).toString("base64"),
-      platformBus: busPath,
-    },
+    notes: [...(input.notes ?? [])],
+    guest: { dtbFile: input.dtbFile, platformBus: busPath },
     qemu: {
       binary: input.qemuBinary,
-      argv: qemuArgv(input.config, input.dtbFile, devices, vfio.backend),
+      argv: qemuArgv(input.config, input.machine, input.dtbFile, devices, vfio.backend),
       vfio,
       fds: handoffFds(devices, vfio.backend),
     },

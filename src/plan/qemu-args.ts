@@ -5,7 +5,7 @@
  */
 import type { Config, MachineConfig } from "../config/schema.js";
 import { type MachineOptions, machineArgs, machineOptions } from "../machvirt/machine.js";
-import type { HandoffFd } from "./types.js";
+import type { Assignment, HandoffFd } from "./types.js";
 import type { VfioBackend } from "./vfio-backend.js";
 
 /** The config's machine as machvirt's options. */
@@ -32,30 +32,30 @@ export function bootArgs(config: Config): string[] {
   return args;
 }
 
-export interface DeviceArg {
-  qemuDevice: string;
-  host: string;
-  id: string;
-}
-
 /** The id of the iommufd object the devices of an iommufd launch share. */
 export const IOMMUFD_OBJECT_ID = "platpass-iommufd";
 /** The first fd after stdin, stdout and stderr: where the launcher puts the handed-over files. */
 export const FIRST_HANDOFF_FD = 3;
 
+/** What `-device` needs of an assignment. */
+export type DeviceArg = Pick<Assignment, "qemuDevice" | "host" | "id" | "fd">;
+
 /**
- * The files an iommufd launch opens for QEMU, at the fd numbers its argv names: /dev/iommu,
- * then each device's VFIO cdev in planned order. None on the legacy path.
+ * The fd each device's VFIO cdev gets on the iommufd path: /dev/iommu at 3, then the devices
+ * in planned order. Decided once, here, and carried by the assignment.
  */
+export function deviceFd(position: number, backend: VfioBackend): number | undefined {
+  return backend === "iommufd" ? FIRST_HANDOFF_FD + 1 + position : undefined;
+}
+
+/** The files an iommufd launch opens for QEMU, from the fds its assignments carry. */
 export function handoffFds(devices: readonly DeviceArg[], backend: VfioBackend): HandoffFd[] {
   if (backend === "legacy") return [];
   return [
     { fd: FIRST_HANDOFF_FD, opens: "iommufd" },
-    ...devices.map((d, i) => ({
-      fd: FIRST_HANDOFF_FD + 1 + i,
-      opens: "vfio-device" as const,
-      device: d.host,
-    })),
+    ...devices.flatMap((d) =>
+      d.fd === undefined ? [] : [{ fd: d.fd, opens: "vfio-device" as const, device: d.host }],
+    ),
   ];
 }
 
@@ -65,31 +65,35 @@ export function handoffFds(devices: readonly DeviceArg[], backend: VfioBackend):
  * plan's order. On the iommufd path each device also names its fd and the shared iommufd
  * object; `host=` stays, as the name QEMU's messages and trace events use.
  */
-export function deviceArgs(
-  devices: readonly DeviceArg[],
-  backend: VfioBackend = "legacy",
-): string[] {
-  const fds = handoffFds(devices, backend);
+export function deviceArgs(devices: readonly DeviceArg[], backend: VfioBackend): string[] {
   const objects =
-    backend === "iommufd" ? ["-object", `iommufd,id=${IOMMUFD_OBJECT_ID},fd=${fds[0]!.fd}`] : [];
+    backend === "iommufd"
+      ? ["-object", `iommufd,id=${IOMMUFD_OBJECT_ID},fd=${FIRST_HANDOFF_FD}`]
+      : [];
   return [
     ...objects,
-    ...devices.flatMap((d, i) => {
+    ...devices.flatMap((d) => {
       const host = `host=${d.host.replaceAll(",", ",,")}`;
-      const via = backend === "iommufd" ? `,iommufd=${IOMMUFD_OBJECT_ID},fd=${fds[i + 1]!.fd}` : "";
+      const via = d.fd === undefined ? "" : `,iommufd=${IOMMUFD_OBJECT_ID},fd=${d.fd}`;
       return ["-device", `${d.qemuDevice},${host}${via},id=${d.id}`];
     }),
   ];
 }
 
+/** Whether QEMU arguments turn KVM irqfd off for vfio-platform (`x-irqfd=off`). */
+export function irqfdTurnedOff(args: readonly string[]): boolean {
+  return args.some((a) => /(^|[,.])x-irqfd=(off|false)/.test(a));
+}
+
 export function qemuArgv(
   config: Config,
+  machine: MachineOptions,
   dtbFile: string,
   devices: readonly DeviceArg[],
-  backend: VfioBackend = "legacy",
+  backend: VfioBackend,
 ): string[] {
   return [
-    ...machineArgs(machineOf(config.machine)),
+    ...machineArgs(machine),
     "-nographic",
     // No default NIC: the guest gets the devices the plan names and what extraArgs adds (QEMU's
     // default would be a user-networked virtio-net-pci, whose option ROM comes from ipxe-qemu).

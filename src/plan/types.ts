@@ -1,37 +1,20 @@
 /**
- * The Plan: everything a launch needs, as plain JSON-able data. Devices in the order QEMU
- * gets them, where QEMU maps each region and wires each IRQ, the warnings a user should read,
- * the guest device tree and the QEMU arguments.
+ * The Plan: everything a launch needs, as plain JSON-able data. At its heart one Assignment
+ * per device, made once by buildPlan and read unchanged by every later stage (detach, VFIO
+ * check, quiesce, QEMU, verification, the injection report, the events, reattach); the
+ * guest DTB, the argv and the handed-over fds are projections of the assignments, each
+ * computed once. src/README.md walks one device through it.
  */
-import type { QemuDeviceType, Quiesce } from "../boards/api.js";
-import type { IrqTrigger } from "../vfio/types.js";
+import type { PlannedIrq, PlannedRegion, QemuDeviceType, Quiesce } from "../boards/api.js";
+import type { HostBus } from "../host/device.js";
 import type { VfioBackend } from "./vfio-backend.js";
+
+export type { PlannedIrq, PlannedRegion };
 
 /** A file QEMU gets at a fixed fd: /dev/iommu, or a device's VFIO cdev (found after binding). */
 export type HandoffFd =
   | { fd: number; opens: "iommufd" }
   | { fd: number; opens: "vfio-device"; device: string };
-
-export interface PlanRegion {
-  /** VFIO region index = sysbus MMIO index. */
-  index: number;
-  size: number;
-  /** Offset inside the platform bus (the guest node's `reg`). */
-  busOffset: number;
-  guestAddress: number;
-}
-
-export interface PlanIrq {
-  /** VFIO IRQ index = sysbus IRQ index. */
-  index: number;
-  /** Platform-bus line 0…63. */
-  line: number;
-  /** GIC SPI (112 + line); the guest's INTID is 32 more. */
-  spi: number;
-  trigger: IrqTrigger;
-  /** Level-triggered (AUTOMASKED): QEMU unmasks through a resamplefd. */
-  resample: boolean;
-}
 
 export interface PlanDeviceWarning {
   message: string;
@@ -39,12 +22,20 @@ export interface PlanDeviceWarning {
   property?: string;
 }
 
-export interface PlannedDevice {
+/** One host device given to the guest, from discovery to reattach. */
+export interface Assignment {
   /** The host device's sysfs name. */
   host: string;
+  bus: HostBus;
   /** Its host DT node. */
   hostPath: string;
   compatible: string[];
+  /** The driver it had at discovery (undefined: none, or planned offline). */
+  driver: string | undefined;
+  /** Its IOMMU group at discovery (undefined: none, or planned offline). */
+  iommuGroup: number | undefined;
+  /** Where its regions and IRQs came from: VFIO's own report (live) or the host DT. */
+  source: "vfio" | "device-tree";
   plugin: string;
   /** The plugin's score, or null when the config named the plugin. */
   score: number | null;
@@ -53,8 +44,14 @@ export interface PlannedDevice {
   id: string;
   /** Bind it to vfio-platform for the run and restore it after. */
   managed: boolean;
-  regions: PlanRegion[];
-  irqs: PlanIrq[];
+  /** Where QEMU maps each VFIO region: sysbus MMIO index = VFIO region index. */
+  regions: PlannedRegion[];
+  /** Where QEMU wires each VFIO IRQ, with the trigger the guest node says. */
+  irqs: PlannedIrq[];
+  /** False when the config's QEMU arguments turn KVM irqfd off (x-irqfd=off). */
+  irqfd: boolean;
+  /** The fd its VFIO cdev is handed to QEMU at (iommufd path); absent on the legacy path. */
+  fd?: number;
   /** Guest DT nodes the plugin wrote for it (the device node first). */
   guestNodes: string[];
   warnings: PlanDeviceWarning[];
@@ -63,13 +60,16 @@ export interface PlannedDevice {
 }
 
 export interface Plan {
-  devices: PlannedDevice[];
+  /** The assignments in the order QEMU gets them (`-device` order = platform-bus order). */
+  devices: Assignment[];
   /** Every device warning as one line, "<host>: <message>". */
   warnings: string[];
+  /** What the plan says about the machine rather than a device (e.g. a TCG base dump). */
+  notes: string[];
   guest: {
     /** Where the argv says the DTB is (`-dtb`); the caller writes it there. */
     dtbFile: string;
-    /** The guest DTB: QEMU's base tree plus the planned nodes, base64. */
+    /** The guest DTB: QEMU's base tree plus the planned nodes and overlays, base64. */
     dtb: string;
     /** The platform-bus node's path in the guest tree. */
     platformBus: string;

@@ -24,7 +24,7 @@ export interface PlannedIrqs {
   host: string;
   irqs: readonly { index: number }[];
   /** False when the plan asked for `x-irqfd=off` (the user-space path is then chosen). */
-  irqfdAllowed?: boolean;
+  irqfd?: boolean;
 }
 
 export interface IrqEvidence {
@@ -115,8 +115,8 @@ export function parseTraceLine(line: string): TraceEvent | undefined {
   return args ? format[1](args) : undefined;
 }
 
-export function parseTrace(text: string): TraceEvent[] {
-  return text.split("\n").flatMap((l) => parseTraceLine(l) ?? []);
+export function parseTrace(lines: readonly string[]): TraceEvent[] {
+  return lines.flatMap((l) => parseTraceLine(l) ?? []);
 }
 
 const USERSPACE_COST =
@@ -254,7 +254,7 @@ function decide(irq: IrqInjection, devices: readonly PlannedIrqs[]): IrqInjectio
     return irq;
   }
   irq.path = "userspace";
-  const requested = devices.find((d) => d.host === irq.device)?.irqfdAllowed === false;
+  const requested = devices.find((d) => d.host === irq.device)?.irqfd === false;
   irq.warning = requested
     ? `user-space injection, as requested with x-irqfd=off: ${USERSPACE_COST}`
     : `QEMU silently fell back to user-space injection (no irqfd start was traced; KVM refused irqfd or resamplefd): ${USERSPACE_COST}`;

@@ -160,10 +160,15 @@ export async function connectQmp(
   qemu: QemuProcess,
   socket: string,
   timeoutMs: number,
+  /** Called once, when QEMU has created the socket (its start-up is done; the handshake follows). */
+  onSocket: () => void = () => {},
 ): Promise<QmpClient | undefined> {
   const deadline = Date.now() + timeoutMs;
+  let seen = false;
   while (!qemu.hasExited()) {
     if (existsSync(socket)) {
+      if (!seen) onSocket();
+      seen = true;
       const qmp = await QmpClient.connect(socket, { timeoutMs: 60_000 }).catch(() => undefined);
       if (qmp) return qmp;
     }

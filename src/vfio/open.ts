@@ -111,7 +111,11 @@ function openIommufd(native: VfioNative, loc: VfioLocation, opened: Opened): Vfi
 }
 
 export async function openVfioDevice(name: string, options: OpenOptions = {}): Promise<VfioDevice> {
-  const loc = await locateVfioDevice(name, options.roots ?? LIVE_ROOTS);
+  return openLocatedVfioDevice(await locateVfioDevice(name, options.roots ?? LIVE_ROOTS), options);
+}
+
+/** Opens a device located already (a launch locates each device once, after binding). */
+export function openLocatedVfioDevice(loc: VfioLocation, options: OpenOptions = {}): VfioDevice {
   const native = options.native ?? vfioNative();
   const path = options.path ?? "auto";
   const useIommufd =

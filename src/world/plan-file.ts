@@ -15,14 +15,11 @@ import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
 import { devicesFromDtb } from "../host/dt/offline.js";
-import { liveDevices } from "../host/live/discover.js";
-import { readLiveDt } from "../host/live/livedt.js";
-import { liveHostReadiness } from "../host/live/readiness.js";
-import { Sysfs } from "../host/live/sysfs.js";
+import { type LiveHost, readLiveHost } from "../host/live/discover.js";
 import { dumpMachine, hostKvm, type KvmFacts } from "../machvirt/accel.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
-import { buildPlan } from "../plan/build.js";
+import { buildPlan, withGuestDtb } from "../plan/build.js";
 import { machineOf } from "../plan/qemu-args.js";
 import type { Plan } from "../plan/types.js";
 import {
@@ -61,14 +58,18 @@ export interface LoadedPlan {
   dtb: Uint8Array;
 }
 
+/** The live host as the planner takes it. */
+export function hostInputOf(live: LiveHost): HostInput {
+  return { devices: live.model.devices, tree: live.tree, vfio: live.model.host };
+}
+
 async function readHost(hostDtb: string | undefined): Promise<HostInput> {
   if (hostDtb !== undefined) {
     const tree = await readDtbFile(hostDtb);
     return { devices: devicesFromDtb(tree), tree };
   }
-  const sysfs = new Sysfs();
-  const tree = await readLiveDt(sysfs);
-  if (!tree) {
+  const live = await readLiveHost();
+  if (!live.tree) {
     throw new InputError(
       "PLAN_NO_HOST_DT",
       "this host has no device tree (/sys/firmware/devicetree/base)",
@@ -77,8 +78,7 @@ async function readHost(hostDtb: string | undefined): Promise<HostInput> {
       },
     );
   }
-  const readiness = await liveHostReadiness(sysfs, tree);
-  return { devices: await liveDevices(sysfs, tree), tree, vfio: readiness };
+  return hostInputOf(live);
 }
 
 /** Compiles each overlay (with symbols, for fdtoverlay) and applies them in order. */
@@ -140,6 +140,7 @@ export async function planConfigFile(
     : undefined;
   const { plan, guest } = buildPlan({
     config,
+    machine,
     hostDevices: host.devices,
     hostTree: host.tree,
     baseDtb: base.bytes,
@@ -148,6 +149,7 @@ export async function planConfigFile(
     qemuBinary: binary.path,
     qemuVfio,
     hostVfio: host.vfio,
+    notes: dump.warning ? [dump.warning] : [],
   });
   const overlaid =
     config.overlays.length > 0
@@ -155,9 +157,8 @@ export async function planConfigFile(
       : guest;
   reseedChosen(overlaid);
   const dtb = writeDtb(overlaid);
-  const warnings = dump.warning ? [...plan.warnings, dump.warning] : plan.warnings;
   return {
-    plan: { ...plan, warnings, guest: { ...plan.guest, dtb: Buffer.from(dtb).toString("base64") } },
+    plan: withGuestDtb(plan, dtb),
     config,
     guest: overlaid,
     dtb,

@@ -114,7 +114,14 @@ export async function liveDevices(
   return out;
 }
 
-export async function liveHost(options: LiveOptions = {}): Promise<HostModel> {
+/** The live host as `list` shows it, and its device tree (for plugins that follow phandles). */
+export interface LiveHost {
+  model: HostModel;
+  tree: Fdt | undefined;
+}
+
+/** The live host, read once: its device tree, its devices, their readiness. */
+export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost> {
   const sysfs = options.sysfs ?? new Sysfs();
   const dt = await readLiveDt(sysfs);
   const devices = dt ? await liveDevices(sysfs, dt, options.vfioProbe) : [];
@@ -129,5 +136,9 @@ export async function liveHost(options: LiveOptions = {}): Promise<HostModel> {
     }
     readiness[d.name] = deviceReadiness(d, host, members);
   }
-  return { source: "sysfs", origin: sysfs.root, devices, readiness, host };
+  return { model: { source: "sysfs", origin: sysfs.root, devices, readiness, host }, tree: dt };
+}
+
+export async function liveHost(options: LiveOptions = {}): Promise<HostModel> {
+  return (await readLiveHost(options)).model;
 }

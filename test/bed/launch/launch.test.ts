@@ -169,6 +169,20 @@ describe("platpass launch on the GICv2 emulated host", () => {
       expect(r).toMatch(/^80 01 00 00 00 14 00 00 00 00 00 08( [0-9a-f]{2}){8}$/);
   });
 
+  it("times each stage of the launch once, in the order it runs", () => {
+    const stages = steps.tpm!.events.filter((e) => e.event === "stage");
+    expect(stages.map((e) => e.stage)).toEqual([
+      "plan",
+      "detach",
+      "quiesce",
+      "qemu-start",
+      "qmp",
+      "verify",
+      "reattach",
+    ]);
+    for (const e of stages) expect(e.ms).toSatisfy((ms) => Number.isInteger(ms) && ms >= 0);
+  });
+
   it("takes the legacy VFIO path on Debian's 6.1, which has no VFIO cdevs, and says so", () => {
     const planned = steps.tpm!.events.find((e) => e.event === "planned");
     expect(planned?.vfio).toEqual({

@@ -14,15 +14,18 @@ import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { requireBackportsQemu } from "../../../src/env/backports-qemu.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
+import { writeDtb } from "../../../src/fdt/write.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { openHandoff } from "../../../src/launch/handoff.js";
 import { runSession } from "../../../src/launch/session.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { withGuestDtb } from "../../../src/plan/build.js";
 import { machineOf } from "../../../src/plan/qemu-args.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { findQemu, formatVersion, type QemuBinary } from "../../../src/qemu/binary.js";
 import { probeQemu } from "../../../src/qemu/probe.js";
+import { locateVfioDevice } from "../../../src/vfio/locate.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const TPM = "c000000.tpm_tis";
 const linux66 = { vfioDeviceCdev: true, iommufd: true };
@@ -45,7 +48,7 @@ async function planFor(binary: QemuBinary): Promise<Plan> {
   );
   const base = await baseDtb({ binary, machine: machineOf(config.machine) }, { cacheDir: work });
   const { probe } = await probeQemu(binary, { cacheDir: work });
-  return buildPlan({
+  const { plan, guest } = buildPlanFor({
     config,
     hostDevices: devicesFromDtb(hostTree),
     hostTree,
@@ -55,7 +58,8 @@ async function planFor(binary: QemuBinary): Promise<Plan> {
     qemuBinary: binary.path,
     qemuVfio: { version: formatVersion(probe.version), ...probe.vfioPlatform },
     hostVfio: linux66,
-  }).plan;
+  });
+  return withGuestDtb(plan, writeDtb(guest));
 }
 
 /** sysfs and /dev as Linux 6.6+ shows a TPM bound to vfio-platform, files for the nodes. */
@@ -84,7 +88,9 @@ describe("an iommufd launch on QEMU 10.0", () => {
     ]);
     await writeFile(plan.guest.dtbFile, Buffer.from(plan.guest.dtb, "base64"));
 
-    const handoff = await openHandoff(plan.qemu.fds, await hostWithCdev());
+    const roots = await hostWithCdev();
+    const located = new Map([[TPM, await locateVfioDevice(TPM, roots)]]);
+    const handoff = openHandoff(plan.qemu.fds, located, roots.dev);
     const events: { event: string }[] = [];
     const failure = await runSession({
       binary: plan.qemu.binary,

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { asString, asStrings, findNode, readDtb } from "../../../src/fdt/index.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { platformBusNode } from "../../../src/machvirt/guest-dt.js";
-import { machineOptions } from "../../../src/machvirt/machine.js";
 import { findQemu } from "../../../src/qemu/binary.js";
+import { testMachine } from "../../support/plan.js";
 
 const binary = await findQemu();
 const cacheDir = await mkdtemp(join(tmpdir(), "platpass-base-dtb-test-"));
@@ -14,7 +14,7 @@ afterAll(() => rm(cacheDir, { recursive: true, force: true }));
 
 const psciMethod = async (virtualization: boolean) => {
   const { bytes } = await baseDtb(
-    { binary, machine: machineOptions({ virtualization }) },
+    { binary, machine: testMachine({ virtualization }) },
     { cacheDir },
   );
   return asString(findNode(readDtb(bytes), "/psci")!.property("method")!);
@@ -22,7 +22,7 @@ const psciMethod = async (virtualization: boolean) => {
 
 describe("baseDtb with QEMU 7.2", () => {
   it("dumps a tree with QEMU's platform-bus node", async () => {
-    const dump = await baseDtb({ binary, machine: machineOptions() }, { cacheDir });
+    const dump = await baseDtb({ binary, machine: testMachine() }, { cacheDir });
     const bus = platformBusNode(readDtb(dump.bytes));
     expect(bus.name).toBe("platform-bus@c000000");
     expect(asStrings(bus.property("compatible")!)).toEqual(["qemu,platform", "simple-bus"]);
@@ -30,8 +30,8 @@ describe("baseDtb with QEMU 7.2", () => {
   });
 
   it("answers the same options from its cache with the same bytes", async () => {
-    const first = await baseDtb({ binary, machine: machineOptions() }, { cacheDir });
-    const again = await baseDtb({ binary, machine: machineOptions() }, { cacheDir });
+    const first = await baseDtb({ binary, machine: testMachine() }, { cacheDir });
+    const again = await baseDtb({ binary, machine: testMachine() }, { cacheDir });
     expect(again.cached).toBe(true);
     expect(again.key).toBe(first.key);
     expect(Buffer.from(again.bytes).equals(first.bytes)).toBe(true);
@@ -43,7 +43,7 @@ describe("baseDtb with QEMU 7.2", () => {
 
   it("dumps a GICv2 tree for gic-version=2", async () => {
     const { bytes } = await baseDtb(
-      { binary, machine: machineOptions({ gicVersion: 2 }) },
+      { binary, machine: testMachine({ gicVersion: 2 }) },
       { cacheDir },
     );
     const fdt = readDtb(bytes);
@@ -55,7 +55,7 @@ describe("baseDtb with QEMU 7.2", () => {
 
   it("reports a failed dump with QEMU's own stderr", async () => {
     const err = await baseDtb(
-      { binary, machine: machineOptions({ gicVersion: 2, smp: 9 }) },
+      { binary, machine: testMachine({ gicVersion: 2, smp: 9 }) },
       { cacheDir },
     ).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BASE_DTB_FAILED", errorClass: "qemu" });

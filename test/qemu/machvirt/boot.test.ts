@@ -12,16 +12,17 @@ import { readDtb, str, writeDtb } from "../../../src/fdt/index.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { assembleGuestDtb, reseedChosen } from "../../../src/machvirt/guest-dt.js";
 import { guestPlatformDeviceName } from "../../../src/machvirt/layout.js";
-import { machineArgs, machineOptions } from "../../../src/machvirt/machine.js";
+import { machineArgs } from "../../../src/machvirt/machine.js";
 import { placeDevices } from "../../../src/machvirt/platform-bus.js";
 import { findQemu } from "../../../src/qemu/binary.js";
 import { startQemu } from "../../../src/qemu/process.js";
+import { testMachine } from "../../support/plan.js";
 import { type GuestReport, inspectInitramfs, parseReport, stockKernel } from "./guest.js";
 import { startSwtpm } from "./swtpm.js";
 
 const qemu = await findQemu();
 // cortex-a57 rather than max: no pointer authentication to emulate, a faster TCG boot.
-const machine = machineOptions({ gicVersion: 3, cpu: "cortex-a57", memoryMiB: 512 });
+const machine = testMachine({ gicVersion: 3, cpu: "cortex-a57", memoryMiB: 512 });
 const work = await mkdtemp(join(tmpdir(), "platpass-boot-test-"));
 let kernel: string;
 let initrd: string;

@@ -24,10 +24,11 @@ import {
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
 import { assembleGuestDtb, platformBusNode } from "../../../src/machvirt/guest-dt.js";
 import { PLATFORM_BUS_BASE, PLATFORM_BUS_SPI_BASE } from "../../../src/machvirt/layout.js";
-import { type MachineOptions, machineArgs, machineOptions } from "../../../src/machvirt/machine.js";
+import { type MachineOptions, machineArgs } from "../../../src/machvirt/machine.js";
 import { placeDevices } from "../../../src/machvirt/platform-bus.js";
 import { findQemu } from "../../../src/qemu/binary.js";
 import { startQemu } from "../../../src/qemu/process.js";
+import { testMachine } from "../../support/plan.js";
 import { startSwtpm } from "./swtpm.js";
 
 const qemu = await findQemu();
@@ -46,17 +47,17 @@ interface Config {
 }
 
 const configs: Config[] = [
-  { title: "GICv3", machine: machineOptions({ gicVersion: 3 }), before: [], gicType: "arm-gicv3" },
-  { title: "GICv2", machine: machineOptions({ gicVersion: 2 }), before: [], gicType: "arm_gic" },
+  { title: "GICv3", machine: testMachine({ gicVersion: 3 }), before: [], gicType: "arm-gicv3" },
+  { title: "GICv2", machine: testMachine({ gicVersion: 2 }), before: [], gicType: "arm_gic" },
   {
     title: "GICv3, virtualization=on, iommu=smmuv3, 2 CPUs (the emulated host's L1)",
-    machine: machineOptions({ virtualization: true, iommu: "smmuv3", smp: 2, memoryMiB: 1024 }),
+    machine: testMachine({ virtualization: true, iommu: "smmuv3", smp: 2, memoryMiB: 1024 }),
     before: [],
     gicType: "arm-gicv3",
   },
   {
     title: "GICv3, ramfb linked first (a dynamic sysbus device with no MMIO or IRQ)",
-    machine: machineOptions(),
+    machine: testMachine(),
     before: ["-device", "ramfb"],
     gicType: "arm-gicv3",
   },

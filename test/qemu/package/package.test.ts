@@ -135,7 +135,7 @@ describe("the installed package, on an x86 machine with no compiler on PATH", ()
     expect(r.status, r.stderr).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.devices[0]).toMatchObject({ host: "20010000.serial", plugin: "acme-uart" });
-    expect(plan.warnings.join("\n")).toMatch(/base DTB dumped with -accel tcg/);
+    expect(plan.notes.join("\n")).toMatch(/base DTB dumped with -accel tcg/);
     expect(plan.qemu.argv).toContain("kvm");
   });
 

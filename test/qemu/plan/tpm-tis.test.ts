@@ -14,7 +14,7 @@ import { parseConfig } from "../../../src/config/parse.js";
 import { findNode, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 import { machineOf } from "../../../src/plan/qemu-args.js";
 import { findQemu } from "../../../src/qemu/binary.js";
 
@@ -51,7 +51,7 @@ describe("tpm-tis against QEMU's own tpm-tis-device node", () => {
     const qemuNode = findNode(host, "/platform-bus@c000000/tpm_tis@0");
     expect(qemuNode, "QEMU wrote its tpm node").toBeDefined();
 
-    const { plan, guest } = buildPlan({
+    const { plan, guest } = buildPlanFor({
       config,
       hostDevices: devicesFromDtb(host),
       hostTree: host,

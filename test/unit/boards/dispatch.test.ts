@@ -5,7 +5,7 @@ import type { BoardRegistry } from "../../../src/boards/registry.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, type Fdt, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
@@ -26,7 +26,7 @@ async function hostOf(dts: string): Promise<Fdt> {
 }
 
 function plan(hostTree: Fdt, devices: unknown[]) {
-  return buildPlan({
+  return buildPlanFor({
     config: parseConfig({ devices, machine: { accel: "tcg" } }),
     hostDevices: devicesFromDtb(hostTree),
     hostTree,

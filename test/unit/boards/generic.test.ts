@@ -4,7 +4,7 @@ import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
@@ -15,7 +15,7 @@ const baseDts = readFileSync(
 
 async function planGeneric(devices: unknown[]) {
   const hostTree = readDtb(await compileDts(fixture("generic.host.dts")));
-  return buildPlan({
+  return buildPlanFor({
     config: parseConfig({ devices, machine: { accel: "tcg" } }),
     hostDevices: devicesFromDtb(hostTree),
     hostTree,

@@ -12,7 +12,7 @@ import { readConfig } from "../../../src/config/load.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 import { guestFragment } from "./fragment.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
@@ -46,7 +46,7 @@ describe("README", () => {
     writeFileSync(join(dir, "vm.json"), block("json", "vm.json"));
     const config = await readConfig(join(dir, "vm.json"));
     const host = readDtb(await compileDts(block("dts", "acme-board.dts")));
-    const { plan, guest } = buildPlan({
+    const { plan, guest } = buildPlanFor({
       config,
       hostDevices: devicesFromDtb(host),
       hostTree: host,

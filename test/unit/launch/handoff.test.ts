@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openHandoff } from "../../../src/launch/handoff.js";
 import { handoffFds } from "../../../src/plan/qemu-args.js";
+import type { HandoffFd } from "../../../src/plan/types.js";
 import { startQemu } from "../../../src/qemu/launcher.js";
+import { locateVfioDevice, type VfioLocation } from "../../../src/vfio/locate.js";
 
 const TPM = "c000000.tpm_tis";
 const VIRTIO = "a000000.virtio_mmio";
@@ -49,16 +51,34 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+/** The launch locates each device once, after binding; the handoff uses those locations. */
+async function located(planned: readonly HandoffFd[]): Promise<Map<string, VfioLocation>> {
+  const out = new Map<string, VfioLocation>();
+  for (const p of planned) {
+    if (p.opens === "vfio-device") out.set(p.device, await locateVfioDevice(p.device, roots));
+  }
+  return out;
+}
+
+function catching(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe("the iommufd fd handoff", () => {
   it("gives the child /dev/iommu at fd 3 and each device's cdev after it, in planned order", async () => {
     const planned = handoffFds(
       [
-        { qemuDevice: "vfio-platform", host: TPM, id: "platpass0" },
-        { qemuDevice: "vfio-platform", host: VIRTIO, id: "platpass1" },
+        { qemuDevice: "vfio-platform", host: TPM, id: "platpass0", fd: 4 },
+        { qemuDevice: "vfio-platform", host: VIRTIO, id: "platpass1", fd: 5 },
       ],
       "iommufd",
     );
-    const handoff = await openHandoff(planned, roots);
+    const handoff = openHandoff(planned, await located(planned), roots.dev);
     expect(handoff.files).toEqual([
       { fd: 3, path: join(roots.dev, "iommu") },
       { fd: 4, path: join(roots.dev, "vfio/devices/vfio0") },
@@ -83,14 +103,15 @@ describe("the iommufd fd handoff", () => {
   it("refuses a device without a VFIO cdev, naming the legacy path, and leaves nothing open", async () => {
     const planned = handoffFds(
       [
-        { qemuDevice: "vfio-platform", host: TPM, id: "platpass0" },
-        { qemuDevice: "vfio-platform", host: "9000000.pl011", id: "platpass1" },
+        { qemuDevice: "vfio-platform", host: TPM, id: "platpass0", fd: 4 },
+        { qemuDevice: "vfio-platform", host: "9000000.pl011", id: "platpass1", fd: 5 },
       ],
       "iommufd",
     );
     const openFiles = async () => (await readdir("/proc/self/fd")).length;
     const before = await openFiles();
-    const error = await openHandoff(planned, roots).catch((e: unknown) => e);
+    const locations = await located(planned);
+    const error = catching(() => openHandoff(planned, locations, roots.dev));
     expect(await openFiles()).toBe(before);
     expect(error).toMatchObject({
       code: "HOST_NO_VFIO_CDEV",

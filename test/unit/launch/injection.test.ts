@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { injectionReport, parseTrace, parseTraceLine } from "../../../src/qemu/injection.js";
 
 const trace = (name: string) =>
-  parseTrace(readFileSync(new URL(`traces/${name}`, import.meta.url), "utf8"));
+  parseTrace(readFileSync(new URL(`traces/${name}`, import.meta.url), "utf8").split("\n"));
 
 const tpm = { host: "c000000.tpm_tis", irqs: [{ index: 0 }] };
 const virtio = { host: "a000000.virtio_mmio", irqs: [{ index: 0 }] };
@@ -75,10 +75,7 @@ describe("injectionReport", () => {
   });
 
   it("says the user-space path was requested when the plan set x-irqfd=off", () => {
-    const r = injectionReport(
-      [{ ...tpm, irqfdAllowed: false }],
-      trace("gicv3-tpm-userspace.trace"),
-    );
+    const r = injectionReport([{ ...tpm, irqfd: false }], trace("gicv3-tpm-userspace.trace"));
     expect(r.irqs[0]!.warning).toMatch(/^user-space injection, as requested with x-irqfd=off/);
   });
 
@@ -119,12 +116,10 @@ describe("injectionReport", () => {
   it("counts events of a device the plan does not hold as unattributed", () => {
     const r = injectionReport(
       [tpm],
-      parseTrace(
-        [
-          "vfio_platform_realize vfio device 9000000.other, compat = (null)",
-          "vfio_platform_populate_interrupts - IRQ index 0: count 1, flags=0x7",
-        ].join("\n"),
-      ),
+      parseTrace([
+        "vfio_platform_realize vfio device 9000000.other, compat = (null)",
+        "vfio_platform_populate_interrupts - IRQ index 0: count 1, flags=0x7",
+      ]),
     );
     expect(r.unattributed).toBe(2);
     expect(r.irqs[0]!.path).toBe("unknown");

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dumpMachine, hostKvm, kvmVerdict } from "../../../src/machvirt/accel.js";
-import { machineOptions } from "../../../src/machvirt/machine.js";
+import { testMachine } from "../../support/plan.js";
 
-const kvmMachine = machineOptions({ accel: "kvm", cpu: "host" });
+const kvmMachine = testMachine({ accel: "kvm", cpu: "host" });
 
 describe("kvmVerdict", () => {
   it("refuses KVM on an x86 machine whose /dev/kvm opens", () => {
@@ -35,7 +35,7 @@ describe("dumpMachine", () => {
   });
 
   it("keeps the config's CPU when it is not host", () => {
-    const d = dumpMachine(machineOptions({ accel: "kvm", cpu: "cortex-a57" }), {
+    const d = dumpMachine(testMachine({ accel: "kvm", cpu: "cortex-a57" }), {
       arch: "x64",
       kvmOpens: false,
     });
@@ -51,7 +51,7 @@ describe("dumpMachine", () => {
   });
 
   it("leaves a tcg config alone on every machine", () => {
-    const tcg = machineOptions({ accel: "tcg" });
+    const tcg = testMachine({ accel: "tcg" });
     expect(dumpMachine(tcg, { arch: "x64", kvmOpens: false }).warning).toBeUndefined();
   });
 });

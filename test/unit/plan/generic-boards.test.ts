@@ -18,7 +18,7 @@ import { compileDts, findNode, readDtb, writeDtb } from "../../../src/fdt/index.
 import type { HostDevice } from "../../../src/host/device.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { naturalAlignment } from "../../../src/machvirt/platform-bus.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const WANTED = 60;
 const PER_BOARD = 2;
@@ -70,7 +70,7 @@ describe("the generic plugin on real boards", () => {
           continue;
         if (device.bus !== "platform" || device.regions.length === 0) continue;
         if (selectPlugin(registry, device).plugin.name !== "generic") continue;
-        const { plan, guest } = buildPlan({
+        const { plan, guest } = buildPlanFor({
           config: parseConfig({ devices: [{ host: device.name }], machine: { accel: "tcg" } }),
           hostDevices: [device],
           hostTree: host,

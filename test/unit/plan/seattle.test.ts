@@ -36,7 +36,7 @@ import {
   writeDtb,
 } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const COPIED = [
   ["compatible", false],
@@ -140,7 +140,7 @@ describe("AMD Seattle's xgbe ports through amd-xgbe", () => {
   for (const board of ["amd-overdrive-rev-b0.dtb", "amd-overdrive-rev-b1.dtb"]) {
     it(`${board}: both ports match QEMU's sysbus-fdt node, property for property, and dtc accepts the tree`, async () => {
       const host = readDtb(readFileSync(join(dtbDir, board)));
-      const { plan, guest } = buildPlan({
+      const { plan, guest } = buildPlanFor({
         config: parseConfig({
           devices: PORTS.map((p) => ({ host: p.host })),
           machine: { accel: "tcg" },

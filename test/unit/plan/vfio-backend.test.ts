@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HostError, QemuError } from "../../../src/errors.js";
-import { deviceArgs, handoffFds } from "../../../src/plan/qemu-args.js";
+import { deviceArgs, deviceFd, handoffFds } from "../../../src/plan/qemu-args.js";
 import { chooseVfioBackend, needsQemuProbe } from "../../../src/plan/vfio-backend.js";
 
 const qemu72 = { version: "7.2.15", fd: false, iommufd: false };
@@ -66,12 +66,17 @@ describe("needsQemuProbe", () => {
 });
 
 describe("the iommufd argv", () => {
-  const devices = [
-    { qemuDevice: "vfio-platform", host: "c000000.tpm_tis", id: "platpass0" },
-    { qemuDevice: "vfio-platform", host: "a000000.virtio_mmio", id: "platpass1" },
-  ];
+  const hosts = ["c000000.tpm_tis", "a000000.virtio_mmio"];
+  const on = (backend: "legacy" | "iommufd") =>
+    hosts.map((host, i) => ({
+      qemuDevice: "vfio-platform",
+      host,
+      id: `platpass${i}`,
+      fd: deviceFd(i, backend),
+    }));
 
   it("names /dev/iommu at fd 3 and each device's cdev after it, in planned order", () => {
+    const devices = on("iommufd");
     expect(handoffFds(devices, "iommufd")).toEqual([
       { fd: 3, opens: "iommufd" },
       { fd: 4, opens: "vfio-device", device: "c000000.tpm_tis" },
@@ -88,6 +93,7 @@ describe("the iommufd argv", () => {
   });
 
   it("hands over nothing on the legacy path, where QEMU opens the group itself", () => {
+    const devices = on("legacy");
     expect(handoffFds(devices, "legacy")).toEqual([]);
     expect(deviceArgs(devices, "legacy")).toEqual([
       "-device",
