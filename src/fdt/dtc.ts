@@ -160,6 +160,23 @@ export async function checkDtb(bytes: Uint8Array): Promise<Diagnostic[]> {
 }
 
 /**
+ * dtc's verdict on a DTB (`where` names it): an error among its diagnostics fails the tree,
+ * as DTB_CHECK_FAILED naming each; warnings pass, and are what this returns.
+ */
+export async function verifyDtb(bytes: Uint8Array, where: string): Promise<Diagnostic[]> {
+  const diagnostics = await checkDtb(bytes);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    throw new InputError(
+      "DTB_CHECK_FAILED",
+      `dtc finds ${errors.length} error(s) in the guest tree: ${errors.map((d) => `${d.path ?? ""} ${d.message}`.trim()).join("; ")}`,
+      { where, hint: "An overlay or a plugin wrote an invalid node; the message names it." },
+    );
+  }
+  return diagnostics;
+}
+
+/**
  * Applies overlay DTBs (compiled with symbols/fixups) to a base DTB with fdtoverlay.
  * `sources[i]` names overlay i in fdtoverlay's messages instead of its temporary file.
  */

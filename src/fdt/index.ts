@@ -25,6 +25,7 @@ export {
   ensurePhandle,
   findCompatible,
   findNode,
+  interruptParent,
   nodeByPhandle,
   type PhandleCollision,
   type PhandleIndex,
@@ -33,7 +34,7 @@ export {
   sizeCells,
 } from "./lookup.js";
 export { type ReadOptions, readDtb } from "./read.js";
-export { Fdt, FdtNode, type Reservation, walk } from "./tree.js";
+export { cloneFdt, Fdt, FdtNode, type Reservation, walk } from "./tree.js";
 export {
   asPhandle,
   asString,

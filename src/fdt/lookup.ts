@@ -162,3 +162,12 @@ export function decodeReg(node: FdtNode): { address: bigint; size: bigint }[] {
   }
   return out;
 }
+
+/** The interrupt controller the node's interrupts go to (its own or an ancestor's interrupt-parent). */
+export function interruptParent(fdt: Fdt, node: FdtNode): FdtNode | undefined {
+  for (let n: FdtNode | undefined = node; n; n = n.parent) {
+    const v = n.property("interrupt-parent");
+    if (v) return nodeByPhandle(fdt, asU32(v));
+  }
+  return undefined;
+}

@@ -218,3 +218,23 @@ export function visit(root: FdtNode, enter: (n: FdtNode) => void, leave: (n: Fdt
     }
   }
 }
+
+/** A deep copy, so a cached base tree can be assembled onto many times. */
+export function cloneFdt(fdt: Fdt): Fdt {
+  const copy = new Fdt(
+    undefined,
+    fdt.reservations.map((r) => ({ ...r })),
+    fdt.bootCpuid,
+  );
+  const stack: [FdtNode, FdtNode][] = [[fdt.root, copy.root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop() as [FdtNode, FdtNode];
+    for (const [name, value] of from.properties) to.attachProperty(name, value.slice());
+    for (const c of from.children) {
+      // Names are unique among siblings of the source, so attaching never collides.
+      const child = to.attachChild(c.name);
+      if (child) stack.push([c, child]);
+    }
+  }
+  return copy;
+}

@@ -14,12 +14,13 @@ import {
   allocatePhandle,
   asU32,
   cells,
+  cloneFdt,
   ensurePhandle,
-  Fdt,
+  type Fdt,
   type FdtNode,
   findCompatible,
   findNode,
-  nodeByPhandle,
+  interruptParent,
   phandleOf,
   walk,
 } from "../fdt/index.js";
@@ -72,35 +73,6 @@ export function platformBusNode(fdt: Fdt): FdtNode {
     );
   }
   return found[0] as FdtNode;
-}
-
-/** The interrupt controller the node's interrupts go to (its own or an ancestor's interrupt-parent). */
-export function interruptParent(fdt: Fdt, node: FdtNode): FdtNode | undefined {
-  for (let n: FdtNode | undefined = node; n; n = n.parent) {
-    const v = n.property("interrupt-parent");
-    if (v) return nodeByPhandle(fdt, asU32(v));
-  }
-  return undefined;
-}
-
-/** A deep copy, so a cached base tree can be assembled onto many times. */
-export function cloneFdt(fdt: Fdt): Fdt {
-  const copy = new Fdt(
-    undefined,
-    fdt.reservations.map((r) => ({ ...r })),
-    fdt.bootCpuid,
-  );
-  const stack: [FdtNode, FdtNode][] = [[fdt.root, copy.root]];
-  while (stack.length > 0) {
-    const [from, to] = stack.pop() as [FdtNode, FdtNode];
-    for (const [name, value] of from.properties) to.attachProperty(name, value.slice());
-    for (const c of from.children) {
-      // Names are unique among siblings of the source, so attaching never collides.
-      const child = to.attachChild(c.name);
-      if (child) stack.push([c, child]);
-    }
-  }
-  return copy;
 }
 
 /** A guest node's name in the tree: its base name, and its first region's offset as unit address. */
