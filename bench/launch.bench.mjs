@@ -2,7 +2,9 @@
 // resample (GICv2 emulated host) against QEMU's user-space path forced with x-irqfd=off, on
 // the same emulated host in the same boot: two `platpass launch` runs back to back, each L2
 // doing TPM2_GetRandom round trips for a fixed time. Prints both rates and their ratio, and
-// the injection path each launch reported (so a silent fallback cannot pass as irqfd).
+// the injection path each launch reported (so a silent fallback cannot pass as irqfd), and
+// each launch stage's time from its `stage` events, against one `node -e 1` in the same boot
+// (the fixed cost every platpass process pays under TCG).
 import { runInBed } from "../dist/bed/index.js";
 import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../dist/demo/guest.js";
 
@@ -15,7 +17,9 @@ const variants = [
 ];
 
 const env = { PLATPASS_STATE: "/tmp/platpass-state" };
-const steps = [];
+const steps = [
+  'a=$(date +%s%N); node -e 1; b=$(date +%s%N); echo "@@node-ms $(( (b - a) / 1000000 ))"',
+];
 for (const [i, v] of variants.entries()) {
   env[`CFG${i}`] = JSON.stringify(
     demoGuestConfig({
@@ -56,6 +60,7 @@ const rows = sections.map((text) => {
   const rate = readGuestTpm(guest).rate;
   return {
     name,
+    stages: events.filter((e) => e.event === "stage"),
     path: injection?.irqs.map((i) => i.path).join(",") ?? "?",
     perSecond: rate ? rate.commands / rate.seconds : Number.NaN,
   };
@@ -66,6 +71,14 @@ for (const r of rows) {
     `launch: ${r.name.padEnd(12)} ${r.perSecond.toFixed(1).padStart(7)} TPM commands/s in L2 (injection path: ${r.path})\n`,
   );
 }
+const nodeMs = Number(/^@@node-ms (\d+)/m.exec(result.output)?.[1]);
+for (const r of rows) {
+  const parts = r.stages.map(
+    (s) => `${s.stage} ${(s.ms / 1000).toFixed(2)} s (${(s.ms / nodeMs).toFixed(1)}x)`,
+  );
+  process.stdout.write(`launch stages (${r.name}): ${parts.join(", ")}\n`);
+}
+process.stdout.write(`launch stages: baseline 'node -e 1' in the same boot: ${nodeMs} ms\n`);
 const [fast, slow] = rows;
 if (!fast || !slow || !Number.isFinite(fast.perSecond) || !Number.isFinite(slow.perSecond)) {
   process.stderr.write(`launch bench: a variant produced no rate (exit ${result.exitCode})\n`);
