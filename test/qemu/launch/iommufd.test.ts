@@ -41,7 +41,7 @@ async function planFor(binary: QemuBinary): Promise<Plan> {
   const hostTree = readDtb(
     await compileDts(
       await readFile(
-        new URL("../../unit/boards/fixtures/tpm-tis.host.dts", import.meta.url),
+        new URL("../boards/fixtures/tpm-tis.host.dts", import.meta.url),
         "utf8",
       ),
     ),

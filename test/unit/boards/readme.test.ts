@@ -13,12 +13,12 @@ import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlanFor } from "../../support/plan.js";
-import { guestFragment } from "./fragment.js";
+import { guestFragment } from "../../qemu/boards/fragment.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 const readme = readFileSync(join(repo, "README.md"), "utf8");
 const baseDts = readFileSync(
-  new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url),
+  new URL("../../qemu/plan/fixtures/virt-gicv3-base.dts", import.meta.url),
   "utf8",
 );
 

@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { refuseAmba } from "../../../src/boards/dispatch.js";
 import { hostModelText } from "../../../src/cli/host-table.js";
@@ -22,11 +22,8 @@ function planRefusal(device: Parameters<typeof refuseAmba>[0]): string {
 }
 
 describe("AMBA devices are not ready, for the reason plan refuses them", () => {
-  it("offline: amba-bus and primecell nodes say READY no with plan's reason", async () => {
-    const dtb = await execa("dtc", ["-q", "-I", "dts", "-O", "dtb", fixture("naming.dts")], {
-      encoding: "buffer",
-    });
-    const model = hostFromDtb(readDtb(dtb.stdout));
+  it("offline: amba-bus and primecell nodes say READY no with plan's reason", () => {
+    const model = hostFromDtb(readDtb(readFileSync(fixture("naming.dtb"))));
     const amba = model.devices.filter((d) => d.bus === "amba").map((d) => d.name);
     expect(amba.sort()).toEqual(["d0001000.rtc", "f0020000.uart"]);
     for (const name of amba) {

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detachDevices } from "../../../src/host/bind/detach.js";
 import { readEntries } from "../../../src/host/bind/journal.js";
 import { lockDevice } from "../../../src/host/bind/lock.js";
 import type { Sysfs } from "../../../src/host/live/sysfs.js";
+import { OTHER_LIVE_PID } from "./owners.js";
 import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
 describe("detach refuses before changing anything", () => {
@@ -61,22 +61,16 @@ describe("detach refuses before changing anything", () => {
   });
 
   it("rejects a device another live platpass process has locked", async () => {
-    const other = execa("sleep", ["30"]);
     const { writeFileSync, mkdirSync } = await import("node:fs");
     mkdirSync(join(state, "locks"), { recursive: true });
     writeFileSync(
       join(state, "locks", "c000000.tpm_tis.lock"),
-      JSON.stringify({ pid: other.pid, start: undefined, purpose: "launch" }),
+      JSON.stringify({ pid: OTHER_LIVE_PID, start: undefined, purpose: "launch" }),
     );
-    try {
-      await expect(detachDevices(["c000000.tpm_tis"], { sysfs, state })).rejects.toMatchObject({
-        code: "HOST_DEVICE_LOCKED",
-        message: `c000000.tpm_tis is claimed by another platpass process (pid ${other.pid}, launch)`,
-      });
-    } finally {
-      other.kill();
-      await other.catch(() => undefined);
-    }
+    await expect(detachDevices(["c000000.tpm_tis"], { sysfs, state })).rejects.toMatchObject({
+      code: "HOST_DEVICE_LOCKED",
+      message: `c000000.tpm_tis is claimed by another platpass process (pid ${OTHER_LIVE_PID}, launch)`,
+    });
   });
 
   it("releases its locks when it refuses", async () => {

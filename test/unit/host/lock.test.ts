@@ -2,16 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { breakStaleLocks, lockDevice, lockHolder, lockPath } from "../../../src/host/bind/lock.js";
-
-/** A pid that was just alive and is now gone. */
-async function deadPid(): Promise<number> {
-  const p = execa("true");
-  await p;
-  return p.pid!;
-}
+import { GONE_PID } from "./owners.js";
 
 describe("per-device locks", () => {
   let state: string;
@@ -35,12 +28,9 @@ describe("per-device locks", () => {
     expect(existsSync(lockPath(state, "c000000.tpm_tis"))).toBe(false);
   });
 
-  it("breaks a lock whose owner died and takes the device", async () => {
+  it("breaks a lock whose owner died and takes the device", () => {
     mkdirSync(join(state, "locks"));
-    writeFileSync(
-      lockPath(state, "dev"),
-      JSON.stringify({ pid: await deadPid(), purpose: "detach" }),
-    );
+    writeFileSync(lockPath(state, "dev"), JSON.stringify({ pid: GONE_PID, purpose: "detach" }));
     expect(lockHolder(state, "dev")).toBeUndefined();
     const lock = lockDevice(state, "dev", "restore");
     expect(lockHolder(state, "dev")).toMatchObject({ pid: process.pid, purpose: "restore" });
@@ -57,12 +47,9 @@ describe("per-device locks", () => {
     lockDevice(state, "dev", "launch").release();
   });
 
-  it("sweeps stale locks and leaves live ones", async () => {
+  it("sweeps stale locks and leaves live ones", () => {
     mkdirSync(join(state, "locks"));
-    writeFileSync(
-      lockPath(state, "gone"),
-      JSON.stringify({ pid: await deadPid(), purpose: "detach" }),
-    );
+    writeFileSync(lockPath(state, "gone"), JSON.stringify({ pid: GONE_PID, purpose: "detach" }));
     const live = lockDevice(state, "live", "launch");
     expect(breakStaleLocks(state, ["gone", "live"])).toEqual(["gone"]);
     expect(lockHolder(state, "live")).toBeDefined();

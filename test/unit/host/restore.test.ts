@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type JournalEntry,
@@ -16,13 +15,10 @@ import { currentOwner } from "../../../src/host/bind/owner.js";
 import { restoreHost } from "../../../src/host/bind/restore.js";
 import { deviceNameProblem } from "../../../src/host/dt/device-name.js";
 import type { Sysfs } from "../../../src/host/live/sysfs.js";
+import { GONE_PID } from "./owners.js";
 import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
 
-async function deadOwner() {
-  const p = execa("true");
-  await p;
-  return { pid: p.pid!, start: undefined };
-}
+const deadOwner = { pid: GONE_PID, start: undefined };
 
 function entry(over: Partial<JournalEntry>): JournalEntry {
   return {
@@ -65,7 +61,7 @@ describe("the journal and restore", () => {
       join(root, "sys/devices/platform/c000000.tpm_tis/driver_override"),
       "vfio-platform\n",
     );
-    writeEntry(state, entry({ owner: await deadOwner(), step: "unbind" }));
+    writeEntry(state, entry({ owner: deadOwner, step: "unbind" }));
     const outcomes = await restoreHost({ sysfs, state, timeoutMs: 200 });
     expect(outcomes).toEqual([
       {
@@ -82,7 +78,7 @@ describe("the journal and restore", () => {
   });
 
   it("leaves a device another live process has locked", async () => {
-    writeEntry(state, entry({ owner: await deadOwner() }));
+    writeEntry(state, entry({ owner: deadOwner }));
     const lock = lockDevice(state, "c000000.tpm_tis", "launch");
     try {
       expect(await restoreHost({ sysfs, state, timeoutMs: 200 })).toEqual([
@@ -99,7 +95,7 @@ describe("the journal and restore", () => {
   });
 
   it("leaves a finished manual detach alone unless asked for all", async () => {
-    writeEntry(state, entry({ owner: await deadOwner(), phase: "detached", step: "verified" }));
+    writeEntry(state, entry({ owner: deadOwner, phase: "detached", step: "verified" }));
     const [kept] = await restoreHost({ sysfs, state, timeoutMs: 200 });
     expect(kept).toMatchObject({
       action: "kept",
@@ -112,7 +108,7 @@ describe("the journal and restore", () => {
     // The fake tree has no kernel behind it: nothing binds tpm_tis after the probe.
     const { unlink } = await import("node:fs/promises");
     await unlink(join(root, "sys/devices/platform/c000000.tpm_tis/driver"));
-    writeEntry(state, entry({ owner: await deadOwner(), step: "probe" }));
+    writeEntry(state, entry({ owner: deadOwner, step: "probe" }));
     const [failed] = await restoreHost({ sysfs, state, timeoutMs: 200 });
     expect(failed).toMatchObject({ action: "failed", error: { code: "HOST_REBIND_FAILED" } });
     expect(readEntry(state, "c000000.tpm_tis")).toMatchObject({
@@ -147,14 +143,12 @@ describe("state records take the device names the CLI and config take", () => {
     lock.release();
   });
 
-  it("breaks a stale lock of the longest name it takes (the longest state file name)", async () => {
+  it("breaks a stale lock of the longest name it takes (the longest state file name)", () => {
     const name = "a".repeat(219);
-    const dead = execa("true");
-    await dead;
     mkdirSync(join(state, "locks"), { mode: 0o700 });
     writeFileSync(
       join(state, "locks", `${name}.lock`),
-      JSON.stringify({ pid: dead.pid, purpose: "detach" }),
+      JSON.stringify({ pid: GONE_PID, purpose: "detach" }),
     );
     lockDevice(state, name, "restore").release();
     expect(readdirSync(join(state, "locks"))).toEqual([]);

@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
-const fixture = new URL("./fixtures/xgmac.dts", import.meta.url).pathname;
+const fixture = new URL("../../unit/host/fixtures/xgmac.dts", import.meta.url).pathname;
 
 describe("platpass list --host-dtb / restore", () => {
   let dir: string;
