@@ -1,0 +1,23 @@
+/** The README's code blocks, for tests that run what the README shows. */
+import { readFileSync } from "node:fs";
+
+export const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+
+function body(fence: string, from: number, what: string): string {
+  const start = readme.indexOf(fence, from);
+  if (start < 0) throw new Error(`README has no ${what}`);
+  const begin = start + fence.length;
+  return readme.slice(begin, readme.indexOf("```", begin));
+}
+
+/** The body of the README code block whose info string is "<lang> <name>". */
+export function readmeBlock(lang: string, name: string): string {
+  return body(`\`\`\`${lang} ${name}\n`, 0, `\`\`\`${lang} ${name} block`);
+}
+
+/** The body of the first \`\`\`<lang> block after `text` in the README. */
+export function readmeBlockAfter(text: string, lang: string): string {
+  const at = readme.indexOf(text);
+  if (at < 0) throw new Error(`README does not say ${JSON.stringify(text)}`);
+  return body(`\`\`\`${lang}\n`, at, `\`\`\`${lang} block after ${JSON.stringify(text)}`);
+}
