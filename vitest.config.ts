@@ -10,6 +10,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           globalSetup: ["test/support/private-tmpdir.ts"],
+          setupFiles: ["test/support/pure-unit.ts"],
           testTimeout: 60_000,
         },
       },
