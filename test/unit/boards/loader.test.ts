@@ -47,7 +47,10 @@ describe("loading board plugins", () => {
     writeFileSync(join(pkg, "lib", "index.js"), PLUGIN_SOURCE("acme-widget"));
     mkdirSync(join(dir, "vm"));
     const registry = await loadRegistry(["platpass-board-acme"], join(dir, "vm"));
-    expect(registry.get("acme-widget")).toBeDefined();
+    expect(registry.plugins.find((p) => p.plugin.name === "acme-widget")).toMatchObject({
+      source: "platpass-board-acme",
+      file: join(pkg, "lib", "index.js"),
+    });
   });
 
   it("refuses a package that is not named platpass-board-*", async () => {

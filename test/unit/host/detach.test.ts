@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { detachDevices } from "../../../src/host/bind/detach.js";
 import { readEntries } from "../../../src/host/bind/journal.js";
-import { lockDevice } from "../../../src/host/bind/lock.js";
+import { lockedDevices } from "../../../src/host/bind/lock.js";
 import type { Sysfs } from "../../../src/host/live/sysfs.js";
 import { OTHER_LIVE_PID } from "./owners.js";
 import { copySysfs, type SysfsCopy } from "./sysfs-copy.js";
@@ -38,6 +38,8 @@ describe("detach refuses before changing anything", () => {
       code: "HOST_NO_IOMMU_GROUP",
       errorClass: "host",
     });
+    expect(await override("9000000.pl011")).toBe("(null)\n");
+    expect(readEntries(state)).toEqual([]);
   });
 
   it("rejects an unknown device and points at platpass list", async () => {
@@ -73,9 +75,13 @@ describe("detach refuses before changing anything", () => {
     });
   });
 
-  it("releases its locks when it refuses", async () => {
-    await expect(detachDevices(["a000000.virtio_mmio"], { sysfs, state })).rejects.toThrow();
-    const lock = lockDevice(state, "a000000.virtio_mmio", "test");
-    lock.release();
+  it("releases every lock it took when it refuses", async () => {
+    // Both devices are locked before either is inspected; the virtio group is not viable.
+    await expect(
+      detachDevices(["a000000.virtio_mmio", "c000000.tpm_tis"], { sysfs, state }),
+    ).rejects.toMatchObject({ code: "HOST_GROUP_NOT_VIABLE" });
+    expect(lockedDevices(state)).toEqual([]);
+    expect(await override("c000000.tpm_tis")).toBe("(null)\n");
+    expect(readEntries(state)).toEqual([]);
   });
 });

@@ -52,7 +52,8 @@ describe("per-device locks", () => {
     writeFileSync(lockPath(state, "gone"), JSON.stringify({ pid: GONE_PID, purpose: "detach" }));
     const live = lockDevice(state, "live", "launch");
     expect(breakStaleLocks(state, ["gone", "live"])).toEqual(["gone"]);
-    expect(lockHolder(state, "live")).toBeDefined();
+    expect(existsSync(lockPath(state, "gone"))).toBe(false);
+    expect(lockHolder(state, "live")).toMatchObject({ pid: process.pid, purpose: "launch" });
     live.release();
   });
 });
