@@ -7,34 +7,6 @@
  * level-high for AUTOMASKED (level) VFIO IRQs and edge-rising for the others, as QEMU does.
  */
 
-/** QEMU's amd_xgbe_copied_properties, in its order. */
-const COPIED = [
-  { name: "compatible", optional: false },
-  { name: "dma-coherent", optional: true },
-  { name: "amd,per-channel-interrupt", optional: true },
-  { name: "phy-mode", optional: false },
-  { name: "mac-address", optional: true },
-  { name: "amd,speed-set", optional: false },
-  { name: "amd,serdes-blwc", optional: true },
-  { name: "amd,serdes-cdr-rate", optional: true },
-  { name: "amd,serdes-pq-skew", optional: true },
-  { name: "amd,serdes-tx-amp", optional: true },
-  { name: "amd,serdes-dfe-tap-config", optional: true },
-  { name: "amd,serdes-dfe-tap-enable", optional: true },
-  { name: "clock-names", optional: false },
-];
-
-/**
- * The two host clock phandles (DMA, PTP), or undefined when `clocks` is not two plain handles.
- * @param {import("platpass/boards").HostDevice} host
- */
-function hostClocks(host) {
-  const clocks = host.properties.get("clocks");
-  if (clocks?.length !== 8) return undefined;
-  const view = new DataView(clocks.buffer, clocks.byteOffset, clocks.byteLength);
-  return [view.getUint32(0), view.getUint32(4)];
-}
-
 /** @type {import("platpass/boards").BoardPlugin} */
 export default {
   name: "amd-xgbe",
@@ -48,30 +20,40 @@ export default {
         "QEMU's vfio-amd-xgbe needs the combined XGBE/PHY node: MAC, PCS and three SerDes blocks",
     },
     hostProperties: ["clocks"],
-    check(host, hostTree) {
-      if (!host.properties.has("clocks")) return [];
-      const clocks = hostClocks(host);
-      if (!clocks)
+    check({ host, hostTree, values, isFixedClock }) {
+      const clocks = host.properties.get("clocks");
+      if (!clocks) return [];
+      if (clocks.length !== 8)
         return ["its 'clocks' must hold exactly 2 handles (DMA and PTP clock), as QEMU requires"];
-      return clocks.flatMap((phandle, i) => {
-        const node = hostTree.nodeByPhandle(phandle);
+      return values.asU32s(clocks).flatMap((phandle, i) => {
         const which = i === 0 ? "DMA" : "PTP";
+        const node = hostTree.nodeByPhandle(phandle);
         if (!node)
           return [`its ${which} clock (phandle ${phandle}) is not in the host device tree`];
-        const compatible = node.properties.get("compatible");
-        const first = compatible ? new TextDecoder().decode(compatible).split("\0")[0] : undefined;
-        return first === "fixed-clock"
-          ? []
-          : [`its ${which} clock ${node.path} must be a fixed-clock, as QEMU requires`];
+        if (isFixedClock(phandle)) return [];
+        return [`its ${which} clock ${node.path} must be a fixed-clock, as QEMU requires`];
       });
     },
   },
-  copy: COPIED,
-  build(ctx) {
-    const clocks = (hostClocks(ctx.host) ?? []).map((phandle) => ctx.fixedClock(phandle));
-    return {
-      name: ctx.host.name,
-      properties: { ...ctx.copy(COPIED), clocks: { cells: clocks } },
-    };
+  // QEMU's amd_xgbe_copied_properties, in its order.
+  copy: [
+    { name: "compatible", optional: false },
+    { name: "dma-coherent", optional: true },
+    { name: "amd,per-channel-interrupt", optional: true },
+    { name: "phy-mode", optional: false },
+    { name: "mac-address", optional: true },
+    { name: "amd,speed-set", optional: false },
+    { name: "amd,serdes-blwc", optional: true },
+    { name: "amd,serdes-cdr-rate", optional: true },
+    { name: "amd,serdes-pq-skew", optional: true },
+    { name: "amd,serdes-tx-amp", optional: true },
+    { name: "amd,serdes-dfe-tap-config", optional: true },
+    { name: "amd,serdes-dfe-tap-enable", optional: true },
+    { name: "clock-names", optional: false },
+  ],
+  build({ host, values, fixedClock }) {
+    // The preconditions hold: `clocks` is the two fixed clocks' plain handles.
+    const clocks = values.asU32s(host.properties.get("clocks") ?? values.empty());
+    return { name: host.name, properties: { clocks: { cells: clocks.map((c) => fixedClock(c)) } } };
   },
 };

@@ -15,14 +15,9 @@ export default {
   preconditions: {
     regions: { min: 1, because: "the node is named after the first region's address" },
   },
-  build(ctx) {
-    return {
-      name: ctx.host.name,
-      properties: {
-        compatible: ctx.values.str("calxeda,hb-xgmac"),
-        "dma-coherent": ctx.values.empty(),
-      },
-      trigger: () => "level",
-    };
-  },
+  build: ({ host, values }) => ({
+    name: host.name,
+    properties: { compatible: values.str("calxeda,hb-xgmac"), "dma-coherent": values.empty() },
+    trigger: "level",
+  }),
 };

@@ -171,18 +171,20 @@ export default {
     const hostClocks = ctx.host.properties.get("clocks");
     const keepClocks = ctx.options.keep.includes("clocks");
     const clocks = hostClocks && !keepClocks ? guestClocks(ctx, hostClocks) : undefined;
+    // guestClocks has warned for dropped clocks and their names.
+    const dropsClockNames = hostClocks && !keepClocks && !clocks;
     /** @type {Record<string, import("platpass/boards").GuestValue>} */
     const properties = {};
     for (const [name, value] of ctx.host.properties) {
       if (name === "reg" || name === "interrupts") continue;
+      if (name === "clock-names" && dropsClockNames) continue;
       if (name === "clocks" && !keepClocks) {
         if (clocks) properties.clocks = clocks;
-      } else if (name === "clock-names" && hostClocks && !keepClocks && !clocks) {
-      } else {
-        const reason = dropReason(name, ctx.options);
-        if (reason) ctx.warn(`dropped '${name}': ${reason}`, name);
-        else properties[name] = value.slice();
+        continue;
       }
+      const reason = dropReason(name, ctx.options);
+      if (reason) ctx.warn(`dropped '${name}': ${reason}`, name);
+      else properties[name] = value.slice();
     }
     for (const child of hostNode?.children ?? []) {
       ctx.warn(`dropped child node '${child.name}': child nodes are not copied`);

@@ -6,12 +6,6 @@
  * has it) at the platform-bus address QEMU gives the assigned one.
  */
 
-/** What the guest node takes from the host node as it is. */
-const COPIED = [
-  { name: "compatible", optional: false },
-  { name: "dma-coherent", optional: true },
-];
-
 /** @type {import("platpass/boards").BoardPlugin} */
 export default {
   name: "virtio-mmio",
@@ -22,8 +16,9 @@ export default {
     regions: { exactly: 1, because: "a virtio-mmio transport is one register block" },
     irqs: { exactly: 1, because: "a virtio-mmio transport has one interrupt" },
   },
-  copy: COPIED,
-  build(ctx) {
-    return { name: "virtio_mmio", properties: ctx.copy(COPIED) };
-  },
+  copy: [
+    { name: "compatible", optional: false },
+    { name: "dma-coherent", optional: true },
+  ],
+  build: () => ({ name: "virtio_mmio" }),
 };

@@ -5,18 +5,46 @@
  * data, as QEMU's hw/core/sysbus-fdt.c binding and copy tables are: what it matches, the
  * QEMU device type that carries it, its preconditions, the host properties it copies, and a
  * short `build(ctx)` for what cannot be data. A plugin module imports nothing from platpass at
- * run time: the context hands it the node to fill, the value codecs and the shared helpers,
- * so a plugin works the same from boards/, from a path and from an npm package. `build`
- * returns its node as data; platpass writes `reg`, `interrupts` and phandles from the plan
+ * run time: the context hands it the device, the value codecs and the shared helpers, so a
+ * plugin works the same from boards/, from a path and from an npm package. The dispatcher
+ * (dispatch.ts) puts the `copy` list into the node; `build` returns only what it adds, as
+ * data; platpass writes `reg`, `interrupts` and phandles from the plan
  * (src/machvirt/guest-dt.ts), so a plugin cannot get an address or an SPI wrong.
+ *
+ * The host is seen through types of this module's own (HostDevice, HostNode), narrower and
+ * read-only views of platpass's records, so those records can change without changing the API.
  */
 import type { z } from "zod";
-import type { FdtNode } from "../fdt/tree.js";
-import type { HostDevice } from "../host/device.js";
 import type { GuestChild, GuestValue, PhandleRef } from "../machvirt/guest-dt.js";
 import type { IrqTrigger } from "../vfio/types.js";
 
-export type { FdtNode, GuestChild, GuestValue, HostDevice, IrqTrigger, PhandleRef };
+export type { GuestChild, GuestValue, IrqTrigger, PhandleRef };
+
+/** A node of the host's device tree. */
+export interface HostNode {
+  /** Full name with unit address ("clk250mhz_0", "serial@20010000"). */
+  readonly name: string;
+  /** Absolute path ("/smb/clk250mhz_0"). */
+  readonly path: string;
+  /** Raw values in blob order. */
+  readonly properties: ReadonlyMap<string, Uint8Array>;
+  readonly children: readonly HostNode[];
+}
+
+/** One host device: from live sysfs or, offline, from the board's DTB. */
+export interface HostDevice {
+  /** sysfs name, e.g. "e0700000.xgmac" or "c000000.tpm_tis". */
+  readonly name: string;
+  /** Path of the device's node in the host device tree, e.g. "/smb/xgmac@e0700000". */
+  readonly dtPath: string;
+  readonly compatible: readonly string[];
+  /** The host node's properties, raw bytes. */
+  readonly properties: ReadonlyMap<string, Uint8Array>;
+  /** MMIO regions in VFIO index order. */
+  readonly regions: readonly { readonly index: number; readonly size: number }[];
+  /** IRQs in VFIO index order; an AUTOMASKED one is level-triggered. */
+  readonly irqs: readonly { readonly index: number; readonly automasked: boolean }[];
+}
 
 /** The QEMU device types a plugin can ask for (all removed in QEMU 10.2). */
 export type QemuDeviceType = "vfio-platform" | "vfio-calxeda-xgmac" | "vfio-amd-xgbe";
@@ -51,10 +79,10 @@ export interface Preconditions {
   /** Host DT properties that must exist on the device's node. */
   hostProperties?: readonly string[];
   /** Anything data cannot say: every unmet condition, as sentences; empty when all hold. */
-  check?(host: HostDevice, hostTree: HostTree): string[];
+  check?(ctx: CheckContext): string[];
 }
 
-/** A host property to copy verbatim, as in QEMU's HostProperty tables. */
+/** A host property the guest node takes verbatim, as in QEMU's HostProperty tables. */
 export interface CopiedProperty {
   name: string;
   /** Missing optional properties are skipped; a missing mandatory one is an unmet precondition. */
@@ -64,9 +92,9 @@ export interface CopiedProperty {
 /** The host's device tree as plugins may read it (offline: the --host-dtb). */
 export interface HostTree {
   /** The host node with this phandle, or undefined. */
-  nodeByPhandle(phandle: number): FdtNode | undefined;
+  nodeByPhandle(phandle: number): HostNode | undefined;
   /** The host node of the device, or undefined when the host tree does not have it. */
-  nodeOf(host: HostDevice): FdtNode | undefined;
+  nodeOf(host: HostDevice): HostNode | undefined;
 }
 
 /** One of the device's MMIO regions as QEMU maps it on the platform bus. */
@@ -105,7 +133,10 @@ export interface ValueCodecs {
   asStrings(v: Uint8Array): string[];
 }
 
-/** The node a plugin's `build` returns for the device; platpass places it on the platform bus. */
+/**
+ * What a plugin's `build` returns for the device: what the guest node adds to the plugin's
+ * `copy` list. platpass places the node on the platform bus.
+ */
 export interface DeviceNode {
   /**
    * Node name without unit address; platpass appends `@<bus offset of region 0>` (as QEMU
@@ -113,31 +144,40 @@ export interface DeviceNode {
    */
   name: string;
   /**
-   * Every property except `reg`, `interrupts`, `interrupt-parent` and `phandle`, which
-   * platpass writes from the plan. A value is raw bytes, or cells where some are references
-   * (`{ ref }`, e.g. from ctx.fixedClock) that become phandles.
+   * Properties beyond the copied ones, written after them in this order; one named like a
+   * copied property replaces the host's value in its place. Never `reg`, `interrupts`,
+   * `interrupt-parent` or `phandle`, which platpass writes from the plan. A value is raw
+   * bytes, or cells where some are references (`{ ref }`, e.g. from ctx.fixedClock) that
+   * become phandles.
    */
-  properties: Record<string, GuestValue>;
+  properties?: Record<string, GuestValue>;
   /** Child nodes, when the device's binding has them. */
   children?: GuestChild[];
-  /** The trigger written into `interrupts` per IRQ; by default the VFIO IRQ's own. */
-  trigger?(irq: PlannedIrq): IrqTrigger;
+  /**
+   * The trigger `interrupts` says: one for every IRQ, or a list with one per VFIO IRQ index.
+   * By default each IRQ's own (level when VFIO reports it AUTOMASKED, else edge).
+   */
+  trigger?: IrqTrigger | readonly IrqTrigger[];
+}
+
+/** What `preconditions.check` gets: the device, the host tree and the shared tests. */
+export interface CheckContext {
+  host: HostDevice;
+  hostTree: HostTree;
+  values: ValueCodecs;
+  /**
+   * Whether the host node with this phandle is a fixed clock, the only kind `fixedClock`
+   * copies (QEMU's test: its first compatible is "fixed-clock").
+   */
+  isFixedClock(hostPhandle: number): boolean;
 }
 
 /** What `build` gets: the device, where QEMU puts it, and the shared helpers. */
-export interface BuildContext<Options = unknown> {
-  host: HostDevice;
-  hostTree: HostTree;
+export interface BuildContext<Options = unknown> extends CheckContext {
   regions: readonly PlannedRegion[];
   irqs: readonly PlannedIrq[];
   /** The plugin's options, already validated by its schema. */
   options: Options;
-  values: ValueCodecs;
-  /**
-   * The listed host properties that exist, in list order (QEMU's copy_properties_from_host);
-   * a missing mandatory one is an error listing them all.
-   */
-  copy(list: readonly CopiedProperty[]): Record<string, Uint8Array>;
   /**
    * A reference to a guest copy of the fixed host clock `hostPhandle` (QEMU's
    * fdt_build_clock_node): compatible, #clock-cells, clock-frequency and clock-output-names at
@@ -145,8 +185,6 @@ export interface BuildContext<Options = unknown> {
    * an earlier device is shared. Throws when the host clock is not a fixed-clock.
    */
   fixedClock(hostPhandle: number): PhandleRef;
-  /** Whether the host node with this phandle is a fixed clock that `fixedClock` accepts. */
-  isFixedClock(hostPhandle: number): boolean;
   /** Records a warning in the plan (e.g. a dropped property and why). */
   warn(message: string, property?: string): void;
 }
@@ -195,8 +233,9 @@ export interface BoardPlugin<Options = unknown> {
   qemuDevice: QemuDeviceType;
   preconditions?: Preconditions;
   /**
-   * Host properties `build` copies (it calls ctx.copy with this list); a missing
-   * mandatory one is reported with the unmet preconditions, before anything is planned.
+   * Host properties the guest node takes verbatim, in list order, before what `build` adds
+   * (QEMU's copy_properties_from_host); the dispatcher copies them. A missing mandatory one
+   * is reported with the unmet preconditions, before anything is planned.
    */
   copy?: readonly CopiedProperty[];
   /**
@@ -207,6 +246,6 @@ export interface BoardPlugin<Options = unknown> {
   options?: OptionsSchema<Options> | ((zod: typeof z) => OptionsSchema<Options>);
   /** Register accesses that leave the device clean for the guest (see Quiesce). */
   quiesce?: Quiesce;
-  /** The guest node for one device. */
+  /** The guest node for one device: what it adds to the copied properties. */
   build(ctx: BuildContext<Options>): DeviceNode;
 }

@@ -1,11 +1,19 @@
 /**
- * Builds the context a plugin's `build` gets for one device: its planned regions and IRQs,
- * the codecs, and the shared helpers bound to the plan's guest nodes.
+ * Builds the contexts a plugin's `check` and `build` get for one device: the codecs and the
+ * shared helpers, for `build` bound to the plan's guest nodes and with its planned regions
+ * and IRQs.
  */
 import { asString, asStrings, asU32, asU32s, cells, empty, str, u64 } from "../fdt/values.js";
 import type { HostDevice } from "../host/device.js";
-import type { BuildContext, HostTree, PlannedIrq, PlannedRegion, ValueCodecs } from "./api.js";
-import { copyProperties, isFixedClockNode } from "./copy.js";
+import type {
+  BuildContext,
+  CheckContext,
+  HostTree,
+  PlannedIrq,
+  PlannedRegion,
+  ValueCodecs,
+} from "./api.js";
+import { isFixedClockNode } from "./copy.js";
 import type { GuestNodes } from "./guest-nodes.js";
 
 export const valueCodecs: ValueCodecs = {
@@ -18,6 +26,15 @@ export const valueCodecs: ValueCodecs = {
   asString,
   asStrings,
 };
+
+export function checkContext(host: HostDevice, hostTree: HostTree): CheckContext {
+  return {
+    host,
+    hostTree,
+    values: valueCodecs,
+    isFixedClock: (hostPhandle) => isFixedClockNode(hostTree.nodeByPhandle(hostPhandle)),
+  };
+}
 
 export interface ContextInput<Options> {
   nodes: GuestNodes;
@@ -32,16 +49,12 @@ export interface ContextInput<Options> {
 export function buildContext<Options>(input: ContextInput<Options>): BuildContext<Options> {
   const { nodes, host, hostTree } = input;
   return {
-    host,
-    hostTree,
+    ...checkContext(host, hostTree),
     regions: input.regions,
     irqs: input.irqs,
     options: input.options,
-    values: valueCodecs,
-    copy: (list) => copyProperties(host.properties, list, host.dtPath),
     fixedClock: (hostPhandle) =>
       nodes.fixedClock(hostTree, hostPhandle, host.name, (m) => input.warn(m)),
-    isFixedClock: (hostPhandle) => isFixedClockNode(hostTree.nodeByPhandle(hostPhandle)),
     warn: input.warn,
   };
 }

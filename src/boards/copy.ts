@@ -1,12 +1,12 @@
 /**
  * The shared copy helpers: host properties copied verbatim by list (QEMU's
- * copy_properties_from_host) and the test for fixed host clocks (QEMU's
- * fdt_build_clock_node). Plugins reach them through their build context.
+ * copy_properties_from_host), for a plugin's `copy` list and for fixed-clock copies, and the
+ * one test for fixed host clocks (QEMU's fdt_build_clock_node), which plugins reach through
+ * their contexts.
  */
 import { InputError } from "../errors.js";
-import type { FdtNode } from "../fdt/tree.js";
 import { asStrings } from "../fdt/values.js";
-import type { CopiedProperty } from "./api.js";
+import type { CopiedProperty, HostNode } from "./api.js";
 
 /** What QEMU copies from a host clock node into its guest copy, in its order. */
 export const FIXED_CLOCK_PROPERTIES: readonly CopiedProperty[] = [
@@ -50,8 +50,8 @@ export function copyProperties(
 }
 
 /** QEMU's test: the first compatible string is "fixed-clock". */
-export function isFixedClockNode(node: FdtNode | undefined): boolean {
-  const compatible = node?.property("compatible");
+export function isFixedClockNode(node: HostNode | undefined): boolean {
+  const compatible = node?.properties.get("compatible");
   if (!compatible || compatible.length === 0 || compatible[compatible.length - 1] !== 0)
     return false;
   return asStrings(compatible)[0] === "fixed-clock";

@@ -1,12 +1,24 @@
 /**
  * The one dispatcher every plugin goes through: refuse what QEMU cannot assign, pick the
- * best-scoring plugin, check its preconditions (all of them, reported together) and parse
- * its options. Nothing here writes the guest tree; that is the build context's job.
+ * best-scoring plugin, check its preconditions (all of them, reported together), parse its
+ * options, and make the device's guest node as data: the plugin's `copy` list, then what its
+ * `build` adds. Nothing here writes the guest tree.
  */
 import { InputError } from "../errors.js";
 import type { HostDevice } from "../host/device.js";
 import { AMBA_REFUSAL, isAmba } from "../host/dt/amba.js";
-import type { BoardPlugin, CountRule, HostTree, OptionsSchema } from "./api.js";
+import type {
+  BoardPlugin,
+  BuildContext,
+  CountRule,
+  GuestChild,
+  GuestValue,
+  HostTree,
+  OptionsSchema,
+  PlannedIrq,
+} from "./api.js";
+import { checkContext } from "./context.js";
+import { copyProperties } from "./copy.js";
 import type { BoardRegistry } from "./registry.js";
 
 export function refuseAmba(host: HostDevice): void {
@@ -130,7 +142,7 @@ export function unmetPreconditions(
     if (!host.properties.has(name))
       unmet.push(`needs the host property '${name}', which the device's node lacks`);
   }
-  unmet.push(...(pre.check?.(host, hostTree) ?? []));
+  unmet.push(...(pre.check?.(checkContext(host, hostTree)) ?? []));
   return unmet;
 }
 
@@ -177,4 +189,34 @@ export function parseOptions(plugin: BoardPlugin, raw: unknown, where: string): 
       hint: `See the '${plugin.name}' plugin's options in the README.`,
     },
   );
+}
+
+/** A device's guest node as the plan places it, with its IRQs as the node describes them. */
+export interface BuiltNode {
+  name: string;
+  properties: Record<string, GuestValue>;
+  children?: GuestChild[];
+  /** The context's IRQs, each with the trigger the node gives it. */
+  irqs: PlannedIrq[];
+}
+
+/**
+ * The guest node for one device: the plugin's `copy` list from the host node, then the
+ * properties `build` returns; one named like a copied property replaces the host's value in
+ * its place. Each IRQ takes the node's trigger (one for all, or one per VFIO index), else
+ * its own.
+ */
+export function buildNode(plugin: BoardPlugin, ctx: BuildContext): BuiltNode {
+  const copied = copyProperties(ctx.host.properties, plugin.copy ?? [], ctx.host.dtPath);
+  const node = plugin.build(ctx);
+  const { trigger } = node;
+  return {
+    name: node.name,
+    properties: { ...copied, ...node.properties },
+    ...(node.children ? { children: node.children } : {}),
+    irqs: ctx.irqs.map((irq) => ({
+      ...irq,
+      trigger: (typeof trigger === "string" ? trigger : trigger?.[irq.index]) ?? irq.trigger,
+    })),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * A plugin's bugs are the plugin's. Every function a plugin hands platpass (declines, check,
- * options, build, trigger) runs behind a guard: an exception that is not one of platpass's own
+ * options, build) runs behind a guard: an exception that is not one of platpass's own
  * typed errors, or a returned value of the wrong shape, becomes an input error (exit 3) naming
  * the plugin, its file and line, the device and, for a node, the property. Without it a
  * plugin's TypeError read as "internal error … a bug in platpass".
@@ -9,6 +9,8 @@ import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { InputError, isPlatpassError } from "../errors.js";
 import type { BoardPlugin, DeviceNode, GuestChild, IrqTrigger, OptionsSchema } from "./api.js";
+
+type Problem = { property: string | undefined; problem: string };
 
 export interface PluginOrigin {
   /** "built-in", the path as the config gave it, or the package name. */
@@ -101,10 +103,7 @@ export function valueProblem(value: unknown): string | undefined {
   return `it is ${value === null ? "null" : typeof value}; a value is bytes (ctx.values.*) or { cells }`;
 }
 
-function childProblems(
-  children: unknown,
-  path: string,
-): { property: string | undefined; problem: string }[] {
+function childProblems(children: unknown, path: string): Problem[] {
   if (children === undefined) return [];
   if (!Array.isArray(children))
     return [{ property: undefined, problem: `${path}children is not a list` }];
@@ -116,10 +115,7 @@ function childProblems(
   });
 }
 
-function propertyProblems(
-  properties: unknown,
-  path: string,
-): { property: string | undefined; problem: string }[] {
+function propertyProblems(properties: unknown, path: string): Problem[] {
   if (typeof properties !== "object" || properties === null)
     return [{ property: undefined, problem: `${path || "the node"} has no properties object` }];
   return Object.entries(properties).flatMap(([property, value]) => {
@@ -128,58 +124,57 @@ function propertyProblems(
   });
 }
 
-/** Every problem with a node `build` returned; empty when it is usable. */
-export function nodeProblems(value: unknown): { property: string | undefined; problem: string }[] {
+const TRIGGERS: readonly unknown[] = ["level", "edge"] satisfies IrqTrigger[];
+
+/** What is wrong with a node's `trigger` for a device with `irqs` IRQs, or undefined. */
+function triggerProblem(trigger: unknown, irqs: number): string | undefined {
+  if (trigger === undefined || TRIGGERS.includes(trigger)) return undefined;
+  if (!Array.isArray(trigger)) {
+    return `'trigger' is ${typeof trigger === "string" ? JSON.stringify(trigger) : `a ${typeof trigger}`}; write "level", "edge" or a list of them, one per IRQ`;
+  }
+  if (trigger.length !== irqs)
+    return `'trigger' lists ${trigger.length} triggers for the device's ${irqs} IRQ${irqs === 1 ? "" : "s"}`;
+  const bad = trigger.findIndex((t) => !TRIGGERS.includes(t));
+  return bad < 0
+    ? undefined
+    : `'trigger' of IRQ ${bad} is ${JSON.stringify(trigger[bad])}, neither "level" nor "edge"`;
+}
+
+/** Every problem with a node `build` returned for a device with `irqs` IRQs; empty when usable. */
+export function nodeProblems(value: unknown, irqs: number): Problem[] {
   if (typeof value !== "object" || value === null)
     return [{ property: undefined, problem: "build returned no node" }];
   const node = value as Partial<DeviceNode>;
-  const problems: { property: string | undefined; problem: string }[] = [];
+  const problems: Problem[] = [];
   if (typeof node.name !== "string" || node.name.length === 0)
     problems.push({ property: undefined, problem: "the node has no name" });
-  problems.push(...propertyProblems(node.properties, ""), ...childProblems(node.children, ""));
-  if (node.trigger !== undefined && typeof node.trigger !== "function")
-    problems.push({ property: undefined, problem: "'trigger' is not a function" });
+  problems.push(
+    ...propertyProblems(node.properties ?? {}, ""),
+    ...childProblems(node.children, ""),
+  );
+  const trigger = triggerProblem(node.trigger, irqs);
+  if (trigger) problems.push({ property: undefined, problem: trigger });
   return problems;
 }
-
-const TRIGGERS: readonly IrqTrigger[] = ["level", "edge"];
 
 function guardNode(
   name: string,
   origin: PluginOrigin,
   device: string,
+  irqs: number,
   node: DeviceNode,
 ): DeviceNode {
-  const problems = nodeProblems(node);
-  if (problems.length > 0) {
-    const first = problems.find((p) => p.property !== undefined);
-    const listed = problems.map((p) => (p.property ? `'${p.property}': ${p.problem}` : p.problem));
-    throw failure(
-      name,
-      origin,
-      `built an unusable node for ${device}`,
-      listed.join("; "),
-      first?.property ? `${device}, property '${first.property}'` : undefined,
-    );
-  }
-  const trigger = node.trigger;
-  if (!trigger) return node;
-  const guarded = guard(name, origin, (_irq) => `failed in trigger() for ${device}`, trigger);
-  return {
-    ...node,
-    trigger: (irq) => {
-      const t = guarded(irq);
-      if (!TRIGGERS.includes(t)) {
-        throw failure(
-          name,
-          origin,
-          `returned a bad trigger for ${device} IRQ ${irq.index}`,
-          `${JSON.stringify(t)} is neither "level" nor "edge"`,
-        );
-      }
-      return t;
-    },
-  };
+  const problems = nodeProblems(node, irqs);
+  if (problems.length === 0) return node;
+  const first = problems.find((p) => p.property !== undefined);
+  const listed = problems.map((p) => (p.property ? `'${p.property}': ${p.problem}` : p.problem));
+  throw failure(
+    name,
+    origin,
+    `built an unusable node for ${device}`,
+    listed.join("; "),
+    first?.property ? `${device}, property '${first.property}'` : undefined,
+  );
 }
 
 /** The options schema: a zod-like object, or what `options(z)` returns given platpass's zod 4. */
@@ -236,13 +231,18 @@ export function guardPlugin(
             ...plugin.preconditions,
             ...(check
               ? {
-                  check: guard(name, origin, (host) => `failed in check() for ${host.name}`, check),
+                  check: guard(
+                    name,
+                    origin,
+                    (ctx) => `failed in check() for ${ctx.host.name}`,
+                    check,
+                  ),
                 }
               : {}),
           },
         }
       : {}),
     ...(schema ? { options: schema } : {}),
-    build: (ctx) => guardNode(name, origin, ctx.host.name, build(ctx)),
+    build: (ctx) => guardNode(name, origin, ctx.host.name, ctx.irqs.length, build(ctx)),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { BoardPlugin, HostTree, PlannedIrq, PlannedRegion } from "../boards/api.js";
 import { buildContext } from "../boards/context.js";
-import { checkPreconditions, parseOptions, selectPlugin } from "../boards/dispatch.js";
+import { buildNode, checkPreconditions, parseOptions, selectPlugin } from "../boards/dispatch.js";
 import { GuestNodes } from "../boards/guest-nodes.js";
 import { hostTreeOf } from "../boards/host-tree.js";
 import type { BoardRegistry } from "../boards/registry.js";
@@ -200,12 +200,10 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
       warnings.push(property === undefined ? { message } : { message, property }),
   });
   const before = nodes.nodes.length;
-  const device = plugin.build(ctx);
+  const device = buildNode(plugin, ctx);
   const extra = nodes.nodes.slice(before).map((n) => `/${n.name}`);
   // The plan reports the trigger the guest node says, which a plugin may override.
-  const irqs = device.trigger
-    ? vfioIrqs.map((irq) => ({ ...irq, trigger: device.trigger?.(irq) ?? irq.trigger }))
-    : vfioIrqs;
+  const { irqs } = device;
   const node = {
     name: device.name,
     at: "platform-bus" as const,

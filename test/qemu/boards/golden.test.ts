@@ -47,4 +47,15 @@ describe("golden guest nodes of the built-in plugins", () => {
       expect(text).toBe(readFileSync(fixture(`${plugin}.guest.dts`), "utf8"));
     });
   }
+
+  it("tpm-tis plans its quiesce as the same register accesses, in the same order", async () => {
+    const { plan } = await planFixture("tpm-tis", ["c000000.tpm_tis"]);
+    expect(plan.devices[0]?.quiesce?.steps).toEqual([
+      { offset: 0x0, width: 8, write: 0x02 },
+      { offset: 0x0, width: 8, waitFor: { mask: 0xa0, equals: 0xa0 } },
+      { offset: 0x8, write: 0 },
+      { offset: 0x10, write: 0x87 },
+      { offset: 0x0, width: 8, write: 0x20 },
+    ]);
+  });
 });

@@ -1,64 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadRegistry } from "../../../src/boards/loader.js";
-import { parseConfig } from "../../../src/config/parse.js";
-import { compileDts, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
-
-const baseDts = readFileSync(
-  new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url),
-  "utf8",
-);
-const hostDts = `/dts-v1/; / { #address-cells = <1>; #size-cells = <1>; interrupt-parent = <&gic>;
-  gic: interrupt-controller@10000000 { compatible = "arm,gic-400"; #interrupt-cells = <3>; interrupt-controller; reg = <0x10000000 0x1000>; };
-  widget@20000000 { compatible = "acme,widget"; reg = <0x20000000 0x1000>; interrupts = <0 40 4>; }; };`;
-
-let base: Uint8Array;
-let hostBytes: Uint8Array;
-beforeAll(async () => {
-  base = await compileDts(baseDts);
-  hostBytes = await compileDts(hostDts);
-});
-
-/** A plugin module for acme,widget whose body is `members`, written to a fresh folder. */
-function pluginFile(members: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), "platpass-guard-"));
-  const file = join(dir, "widget.mjs");
-  writeFileSync(
-    file,
-    `export default {
-  name: "widget",
-  summary: "a test plugin",
-  qemuDevice: "vfio-platform",
-  match: { compatible: [{ compatible: "acme,widget", score: 50 }] },
-${members}
-};
-`,
-  );
-  return { dir, file };
-}
-
-async function planWith(members: string, options?: unknown) {
-  const { dir, file } = pluginFile(members);
-  const registry = await loadRegistry(["./widget.mjs"], dir);
-  const host = readDtb(hostBytes);
-  const run = () =>
-    buildPlan({
-      config: parseConfig({
-        devices: [{ host: "20000000.widget", ...(options ? { options } : {}) }],
-      }),
-      hostDevices: devicesFromDtb(host),
-      hostTree: host,
-      baseDtb: base,
-      registry,
-      dtbFile: "/run/vm/guest.dtb",
-      qemuBinary: "/usr/bin/qemu-system-aarch64",
-    });
-  return { run, file };
-}
+import { asU32s } from "../../../src/fdt/index.js";
+import { planWith, pluginFile } from "./widget.js";
 
 describe("a plugin's bugs are reported as the plugin's", () => {
   it("names the plugin, its file and line when build() throws", async () => {
@@ -98,20 +43,45 @@ describe("a plugin's bugs are reported as the plugin's", () => {
     expect(run).toThrow(/'port\/reg': the cell -1 is not a 32-bit unsigned integer/);
   });
 
-  it("refuses a trigger() that is neither level nor edge", async () => {
-    const { run } = await planWith(
-      `  build: () => ({ name: "widget", properties: {}, trigger: () => "high" }),`,
+  it("refuses a trigger that is neither level nor edge, naming the plugin and the device", async () => {
+    const { run, file } = await planWith(`  build: () => ({ name: "widget", trigger: "high" }),`);
+    expect(run).toThrow(
+      expect.objectContaining({
+        code: "BOARD_PLUGIN_FAILED",
+        exitCode: 3,
+        where: file,
+        message: `board plugin 'widget' built an unusable node for 20000000.widget: 'trigger' is "high"; write "level", "edge" or a list of them, one per IRQ`,
+      }),
     );
-    expect(run).toThrow(/returned a bad trigger for 20000000\.widget IRQ 0: "high" is neither/);
   });
 
-  it("reports the trigger a plugin chooses in the plan as in the guest node", async () => {
-    const { run } = await planWith(
-      `  build: () => ({ name: "widget", properties: {}, trigger: () => "edge" }),`,
-    );
-    const { plan } = run();
-    expect(plan.devices[0]?.irqs.map((i) => i.trigger)).toEqual(["edge"]);
+  it("refuses a trigger function, the shape before triggers were data", async () => {
+    const { run } = await planWith(`  build: () => ({ name: "widget", trigger: () => "edge" }),`);
+    expect(run).toThrow(/'trigger' is a function; write "level", "edge" or a list of them/);
   });
+
+  it("refuses a trigger list that does not give one trigger per IRQ", async () => {
+    const { run } = await planWith(
+      `  build: () => ({ name: "widget", trigger: ["edge", "level"] }),`,
+    );
+    expect(run).toThrow(/'trigger' lists 2 triggers for the device's 1 IRQ$/);
+    const bad = await planWith(`  build: () => ({ name: "widget", trigger: ["rising"] }),`);
+    expect(bad.run).toThrow(/'trigger' of IRQ 0 is "rising", neither "level" nor "edge"/);
+  });
+
+  it.each([
+    ["one for all IRQs", `"edge"`],
+    ["one per IRQ", `["edge"]`],
+  ])(
+    "reports the trigger a plugin chooses, %s, in the plan as in the guest node",
+    async (_, trigger) => {
+      const { run } = await planWith(`  build: () => ({ name: "widget", trigger: ${trigger} }),`);
+      const { plan, guest } = run();
+      expect(plan.devices[0]?.irqs.map((i) => i.trigger)).toEqual(["edge"]);
+      const node = guest.root.child("platform-bus@c000000")?.child("widget@0");
+      expect(asU32s(node?.property("interrupts") ?? new Uint8Array())).toEqual([0, 0x70, 1]);
+    },
+  );
 
   it("gives options(z) platpass's zod, so a plugin needs no zod of its own", async () => {
     const { run } = await planWith(`  options: (z) => z.strictObject({ speed: z.int().default(9) }),
