@@ -6,7 +6,7 @@ import { machineOf } from "../../src/plan/qemu-args.js";
 
 /** buildPlan with the machine derived from the config, as world/plan-file.ts does. */
 export function buildPlanFor(input: Omit<PlanInput, "machine">): PlanResult {
-  return buildPlanFor({ ...input, machine: machineOf(input.config.machine) });
+  return buildPlan({ ...input, machine: machineOf(input.config.machine) });
 }
 
 /**
