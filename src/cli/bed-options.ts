@@ -1,17 +1,6 @@
 import type { GicVersion } from "../bed/index.js";
 import { UsageError } from "../errors.js";
-import { type OptionSpec, type ParsedArgs, stringOption } from "./command.js";
-
-/** The options `bed run` and `bed shell` share. */
-export const BED_MACHINE_OPTIONS: OptionSpec = {
-  gic: { type: "string" },
-  smp: { type: "string" },
-  mem: { type: "string" },
-  timeout: { type: "string" },
-};
-
-export const BED_MACHINE_HELP =
-  "  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
+import { type ParsedArgs, stringOption } from "./command.js";
 
 function integer(args: ParsedArgs, name: string): number | undefined {
   const v = stringOption(args, name);

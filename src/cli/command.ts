@@ -18,26 +18,12 @@ export interface CommandIO {
 }
 
 export interface ParsedArgs {
+  /** The command's name ("peek", "dt get"), for the messages of argument checks. */
+  command: string;
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
   /** Everything after a literal `--`, untouched. */
   rest: string[];
-}
-
-export interface Command {
-  /** One or two words: "doctor", "dt dts". */
-  name: string;
-  summary: string;
-  /** Usage line after `platpass <name> `. */
-  usage: string;
-  /** Longer help: what it does, options explained. */
-  help: string;
-  options?: OptionSpec;
-  /** Whether the command prints data and so accepts --json. */
-  json?: boolean;
-  /** Allowed positional count [min, max]. */
-  positionals?: [number, number];
-  run(args: ParsedArgs, io: CommandIO): Promise<number | undefined>;
 }
 
 /** A string option's value, or undefined. */

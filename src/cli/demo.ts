@@ -1,59 +1,41 @@
 import { runDemo } from "../demo/demo.js";
 import { UsageError } from "../errors.js";
-import { type Command, stringOption } from "./command.js";
+import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
 
-export const demoCommand: Command = {
-  name: "demo",
-  summary: "assign a TPM to a nested guest on the emulated ARM host, narrated (npm run demo)",
-  usage: "[--gic 2|3] [--json]",
-  help: [
-    "Builds (cached) and boots the emulated ARM host, then runs 'platpass launch' inside it to",
-    "assign its platform TPM to a nested KVM guest through vfio-platform. You see what platpass",
-    "discovered, planned and verified against QEMU, how the TPM's interrupt reaches the guest,",
-    "the guest reading random bytes from the TPM, and the TPM back on its host driver after.",
-    "",
-    "  --gic 2  GICv2 host: QEMU injects the TPM's interrupt through irqfd with resample (default)",
-    "  --gic 3  GICv3 host: QEMU 7.2 falls back to its slow user-space path, and platpass says so",
-  ].join("\n"),
-  options: { gic: { type: "string" } },
-  json: true,
-  async run(args, io) {
-    const gicText = stringOption(args, "gic") ?? "2";
-    if (gicText !== "2" && gicText !== "3") {
-      throw new UsageError("CLI_BAD_GIC", `--gic takes 2 or 3, not '${gicText}'`);
-    }
-    const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once("SIGINT", onSignal);
-    try {
-      const r = await runDemo({
-        gic: Number(gicText) as 2 | 3,
-        write: (t) => {
-          if (!io.json) process.stdout.write(t);
-        },
-        progress: io.progress,
-        signal: stop.signal,
-      });
-      if (io.json) {
-        io.out(JSON.stringify(r, null, 2));
-        return 0;
-      }
-      io.out("");
-      io.out(
-        `demo: the nested guest read ${r.randoms.length} random numbers from the assigned TPM`,
-      );
-      io.out(
-        r.irqsBefore === undefined || r.irqsAfter === undefined
-          ? "demo: the guest's tpm_tis polled instead of using the interrupt (its 200 ms interrupt self-test timed out; the machine is busy)"
-          : `demo: the guest's TPM interrupt count went ${r.irqsBefore} → ${r.irqsAfter} over those commands`,
-      );
-      io.out(`demo: the TPM is back on ${r.driverAfter ?? "?"} in the host`);
-      io.out(
-        `demo: ${r.seconds.total.toFixed(0)} s in all (${r.seconds.build.toFixed(0)} s building)`,
-      );
+export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const gicText = stringOption(args, "gic") ?? "2";
+  if (gicText !== "2" && gicText !== "3") {
+    throw new UsageError("CLI_BAD_GIC", `--gic takes 2 or 3, not '${gicText}'`);
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  try {
+    const r = await runDemo({
+      gic: Number(gicText) as 2 | 3,
+      write: (t) => {
+        if (!io.json) process.stdout.write(t);
+      },
+      progress: io.progress,
+      signal: stop.signal,
+    });
+    if (io.json) {
+      io.out(JSON.stringify(r, null, 2));
       return 0;
-    } finally {
-      process.off("SIGINT", onSignal);
     }
-  },
-};
+    io.out("");
+    io.out(`demo: the nested guest read ${r.randoms.length} random numbers from the assigned TPM`);
+    io.out(
+      r.irqsBefore === undefined || r.irqsAfter === undefined
+        ? "demo: the guest's tpm_tis polled instead of using the interrupt (its 200 ms interrupt self-test timed out; the machine is busy)"
+        : `demo: the guest's TPM interrupt count went ${r.irqsBefore} → ${r.irqsAfter} over those commands`,
+    );
+    io.out(`demo: the TPM is back on ${r.driverAfter ?? "?"} in the host`);
+    io.out(
+      `demo: ${r.seconds.total.toFixed(0)} s in all (${r.seconds.build.toFixed(0)} s building)`,
+    );
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}

@@ -5,14 +5,13 @@
  */
 import type { HostDevice } from "../host/device.js";
 import type { DeviceReadiness, HostModel } from "../host/model.js";
+import { hex, table } from "../text.js";
 
 export interface HostColumn {
   header: string;
   /** The cell text; the JSON key is the header in lower case. */
   value(device: HostDevice, readiness: DeviceReadiness | undefined): string;
 }
-
-const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
 function bytesHex(v: Uint8Array): string {
   return Buffer.from(v).toString("hex");
@@ -75,16 +74,6 @@ const BASE_COLUMNS: HostColumn[] = [
     value: (_d, r) => (r === undefined ? "?" : r.problems.length === 0 ? "yes" : "no"),
   },
 ];
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd(),
-  );
-}
 
 function yesNo(v: boolean | undefined): string {
   return v === undefined ? "unknown" : v ? "yes" : "no";

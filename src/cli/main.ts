@@ -1,23 +1,21 @@
 import { parseArgs } from "node:util";
 import { PlatpassError, UsageError } from "../errors.js";
+import { table } from "../text.js";
 import { version } from "../version.js";
-import type { Command, CommandIO, ParsedArgs } from "./command.js";
-import { commands } from "./commands.js";
+import type { CommandIO, ParsedArgs } from "./command.js";
+import { type CommandEntry, commands } from "./commands.js";
 
-async function findCommand(
-  argv: string[],
-): Promise<{ command: Command; rest: string[] } | undefined> {
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(" ");
     const entry = commands.find((c) => c.name === name);
-    if (entry) return { command: await entry.load(), rest: argv.slice(words) };
+    if (entry) return { entry, rest: argv.slice(words) };
   }
   return undefined;
 }
 
 function overview(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const lines = table(commands.map((c) => [c.name, c.summary])).map((l) => `  ${l}`);
   return [
     `platpass ${version} — assign ARM platform devices to QEMU virt guests through vfio-platform`,
     "",
@@ -31,7 +29,7 @@ function overview(): string {
   ].join("\n");
 }
 
-function commandHelp(c: Command): string {
+function commandHelp(c: CommandEntry): string {
   const opts = Object.entries(c.options ?? {}).map(([name, spec]) => {
     const short = spec.short ? `-${spec.short}, ` : "    ";
     const arg = spec.type === "string" ? ` <${name}>` : "";
@@ -54,7 +52,7 @@ function splitRest(argv: string[]): [string[], string[]] {
   return at < 0 ? [argv, []] : [argv.slice(0, at), argv.slice(at + 1)];
 }
 
-function parse(c: Command, argv: string[]): ParsedArgs & { help: boolean; json: boolean } {
+function parse(c: CommandEntry, argv: string[]): ParsedArgs & { help: boolean; json: boolean } {
   const [mine, rest] = splitRest(argv);
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -84,7 +82,7 @@ function parse(c: Command, argv: string[]): ParsedArgs & { help: boolean; json: 
       { hint: `Usage: platpass ${c.name} ${c.usage}` },
     );
   }
-  return { values, positionals, rest, help: help === true, json: json === true };
+  return { command: c.name, values, positionals, rest, help: help === true, json: json === true };
 }
 
 export function consoleIO(json: boolean): CommandIO {
@@ -149,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version}\n`);
       return 0;
     }
-    const found = await findCommand(argv);
+    const found = findCommand(argv);
     if (!found) {
       const known = [...new Set(commands.map((c) => c.name.split(" ")[0]))].join(", ");
       throw new UsageError(
@@ -160,12 +158,13 @@ export async function main(argv: string[]): Promise<number> {
         },
       );
     }
-    const args = parse(found.command, found.rest);
+    const args = parse(found.entry, found.rest);
     if (args.help) {
-      process.stdout.write(`${commandHelp(found.command)}\n`);
+      process.stdout.write(`${commandHelp(found.entry)}\n`);
       return 0;
     }
-    return (await found.command.run(args, consoleIO(args.json))) ?? 0;
+    const { run } = await found.entry.load();
+    return await run(args, consoleIO(args.json));
   } catch (e) {
     return report(e, wantsJson);
   }

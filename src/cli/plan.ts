@@ -1,18 +1,7 @@
 import type { Plan } from "../plan/types.js";
+import { hex, table } from "../text.js";
 import { planConfigFile } from "../world/plan-file.js";
-import { type Command, stringOption } from "./command.js";
-
-const hex = (n: number) => `0x${n.toString(16)}`;
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
-}
+import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
 
 /** The plan as text: one row per region and IRQ, then warnings and the QEMU command line. */
 export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
@@ -39,6 +28,7 @@ export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
   out.push("", `guest nodes: ${plan.devices.flatMap((d) => d.guestNodes).join(", ")}`);
   if (plan.warnings.length > 0)
     out.push("", `warnings (${plan.warnings.length}):`, ...plan.warnings.map((w) => `  ${w}`));
+  if (plan.notes.length > 0) out.push("", "notes:", ...plan.notes.map((n) => `  ${n}`));
   out.push("", `VFIO path: ${plan.qemu.vfio.backend} (${plan.qemu.vfio.reason})`);
   for (const f of plan.qemu.fds) {
     out.push(`  fd ${f.fd}: ${f.opens === "iommufd" ? "/dev/iommu" : `${f.device}'s VFIO cdev`}`);
@@ -51,25 +41,11 @@ export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
   return out.join("\n");
 }
 
-export const planCommand: Command = {
-  name: "plan",
-  summary: "plan the assignment: plugin, addresses, SPIs, guest DT and QEMU argv per device",
-  usage: "CONFIG [--host-dtb FILE] [--json]",
-  help: [
-    "Reads CONFIG, finds each device on the host (or in --host-dtb FILE, a board DTB, to plan",
-    "offline), picks its board plugin and places it on QEMU's platform bus exactly as QEMU will.",
-    "Prints one row per region and IRQ, the warnings (every host property left out of the guest)",
-    "and the QEMU command line. --json prints the whole plan, guest DTB included (base64).",
-  ].join("\n"),
-  json: true,
-  positionals: [1, 1],
-  options: { "host-dtb": { type: "string" } },
-  async run(args, io) {
-    const { plan } = await planConfigFile(args.positionals[0]!, {
-      hostDtb: stringOption(args, "host-dtb"),
-      progress: io.progress,
-    });
-    io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, args.positionals[0]));
-    return 0;
-  },
-};
+export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const { plan } = await planConfigFile(args.positionals[0]!, {
+    hostDtb: stringOption(args, "host-dtb"),
+    progress: io.progress,
+  });
+  io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, args.positionals[0]));
+  return 0;
+}

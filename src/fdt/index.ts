@@ -14,6 +14,7 @@ export {
   type Diagnostic,
   DtcError,
   decompileDtb,
+  verifyDtb,
 } from "./dtc.js";
 export { formatValue, printDts } from "./dts.js";
 export { FdtError, type FdtErrorCode } from "./errors.js";

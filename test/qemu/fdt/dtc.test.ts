@@ -11,6 +11,8 @@ import {
   decompileDtb,
   findNode,
   readDtb,
+  verifyDtb,
+  writeDtb,
 } from "../../../src/fdt/index.js";
 
 const fixture = (name: string) => new URL(`../../unit/fdt/fixtures/${name}`, import.meta.url);
@@ -78,6 +80,27 @@ describe("checkDtb", () => {
       "/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <0>; cpu@0 { reg = <0>; }; };\n",
     );
     expect(await checkDtb(dtb)).toEqual([]);
+  });
+});
+
+describe("verifyDtb", () => {
+  it("passes a tree with warnings, returning them", async () => {
+    const dtb = await compileDts(
+      '/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; memory { reg = <0 1>; device_type = "memory"; }; };\n',
+    );
+    expect(await verifyDtb(dtb, "guest.dtb")).toEqual([
+      expect.objectContaining({ severity: "warning", check: "unit_address_vs_reg" }),
+    ]);
+  });
+
+  it("fails a tree dtc finds an error in, naming the node, the error and the file", async () => {
+    const fdt = readDtb(
+      await compileDts("/dts-v1/;\n/ { a { phandle = <1>; }; b { phandle = <2>; }; };\n"),
+    );
+    fdt.root.child("b")!.setProperty("phandle", new Uint8Array([0, 0, 0, 1]));
+    const err = await verifyDtb(writeDtb(fdt), "guest.dtb").catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "DTB_CHECK_FAILED", exitCode: 3, where: "guest.dtb" });
+    expect((err as Error).message).toContain("/b duplicated phandle 0x1 (seen before at /a)");
   });
 });
 

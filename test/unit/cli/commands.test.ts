@@ -1,19 +1,40 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../../src/cli/commands.js";
 
+const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+const cliSection = readme.slice(
+  readme.indexOf("## The CLI"),
+  readme.indexOf("\n## ", readme.indexOf("## The CLI") + 1),
+);
+
 describe("the command registry", () => {
-  it("lists each command under the name and summary its module declares", async () => {
+  it("loads, for each command, a module that runs it", async () => {
     for (const entry of commands) {
-      const command = await entry.load();
-      expect({ name: command.name, summary: command.summary }).toEqual({
-        name: entry.name,
-        summary: entry.summary,
-      });
+      expect(typeof (await entry.load()).run, entry.name).toBe("function");
     }
   });
 
   it("has no two commands of the same name", () => {
     const names = commands.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("has every command in the README's table of commands", () => {
+    const missing = commands
+      .map((c) => c.name)
+      .filter((name) => !new RegExp(`\`(platpass )?${name}[ \`]`).test(cliSection));
+    expect(missing).toEqual([]);
+  });
+
+  it("says each option once: in the spec, never hand-listed in the usage line without one", () => {
+    for (const c of commands) {
+      const named = [...c.usage.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]);
+      const known = [...Object.keys(c.options ?? {}), ...(c.json ? ["json"] : [])];
+      expect(
+        named.filter((o) => !known.includes(o!)),
+        c.name,
+      ).toEqual([]);
+    }
   });
 });

@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { checkDeviceArguments } from "../../../src/cli/device-args.js";
-import { registerArguments, registerValue } from "../../../src/cli/register-args.js";
+import {
+  checkDeviceArguments,
+  deviceArguments,
+  registerArguments,
+  registerValue,
+} from "../../../src/cli/device-args.js";
 import { UsageError } from "../../../src/errors.js";
 
-function args(positionals: string[], values: Record<string, string | boolean> = {}) {
-  return { positionals, values, rest: [] };
+function args(
+  positionals: string[],
+  values: Record<string, string | boolean> = {},
+  command = "peek",
+) {
+  return { command, positionals, values, rest: [] };
 }
 
 function usageCode(f: () => unknown): string | undefined {
@@ -19,7 +27,7 @@ function usageCode(f: () => unknown): string | undefined {
 
 describe("registerArguments", () => {
   it("parses DEV REGION OFFSET with the default width and open path", () => {
-    expect(registerArguments(args(["c000000.tpm_tis", "0", "0xf00"]), "peek")).toEqual({
+    expect(registerArguments(args(["c000000.tpm_tis", "0", "0xf00"]))).toEqual({
       access: { device: "c000000.tpm_tis", region: 0, offset: 0xf00, width: 32, mmap: false },
       path: "auto",
     });
@@ -29,7 +37,6 @@ describe("registerArguments", () => {
     for (const width of [8, 16, 32, 64]) {
       const r = registerArguments(
         args(["d.x", "1", "0x10"], { width: String(width), mmap: true, legacy: true }),
-        "peek",
       );
       expect(r.access).toMatchObject({ region: 1, offset: 16, width, mmap: true });
       expect(r.path).toBe("legacy");
@@ -37,7 +44,7 @@ describe("registerArguments", () => {
   });
 
   it("accepts the last aligned offset of the 2^40 region space", () => {
-    const r = registerArguments(args(["d.x", "0", "0xfffffffffc"]), "peek");
+    const r = registerArguments(args(["d.x", "0", "0xfffffffffc"]));
     expect(r.access.offset).toBe(2 ** 40 - 4);
   });
 
@@ -56,38 +63,57 @@ describe("registerArguments", () => {
     [["d.x", "0", "0"], { width: "24" }, "CLI_BAD_WIDTH"],
     [["d.x", "0", "0"], { legacy: true, iommufd: true }, "CLI_CONFLICTING_OPTIONS"],
   ])("refuses %j %j as %s", (positionals, values, code) => {
-    expect(usageCode(() => registerArguments(args(positionals, values), "peek"))).toBe(code);
+    expect(usageCode(() => registerArguments(args(positionals, values)))).toBe(code);
   });
 
   it("names the argument it refuses", () => {
-    expect(() => registerArguments(args(["d.x", "0", "0x3"]), "peek")).toThrow(
+    expect(() => registerArguments(args(["d.x", "0", "0x3"]))).toThrow(
       "OFFSET 0x3 is not aligned to 32 bits",
     );
   });
 });
 
 describe("registerValue", () => {
+  const poke = (value: string) => args(["d.x", "0", "0", value], {}, "poke");
+
   it("takes a value that fits the width, up to all ones", () => {
-    expect(registerValue("0xff", 8, "poke")).toBe(0xffn);
-    expect(registerValue("0xffffffffffffffff", 64, "poke")).toBe(2n ** 64n - 1n);
+    expect(registerValue(poke("0xff"), 8)).toBe(0xffn);
+    expect(registerValue(poke("0xffffffffffffffff"), 64)).toBe(2n ** 64n - 1n);
   });
 
   it("refuses a value wider than the access", () => {
-    expect(usageCode(() => registerValue("0x1ff", 8, "poke"))).toBe("CLI_VALUE_TOO_WIDE");
-    expect(usageCode(() => registerValue("0x10000000000000000", 64, "poke"))).toBe(
+    expect(usageCode(() => registerValue(poke("0x1ff"), 8))).toBe("CLI_VALUE_TOO_WIDE");
+    expect(usageCode(() => registerValue(poke("0x10000000000000000"), 64))).toBe(
       "CLI_VALUE_TOO_WIDE",
     );
-    expect(() => registerValue("0x1ff", 8, "poke")).toThrow("VALUE 0x1ff does not fit in 8 bits");
+    expect(() => registerValue(poke("0x1ff"), 8)).toThrow("VALUE 0x1ff does not fit in 8 bits");
   });
 });
 
 describe("checkDeviceArguments", () => {
   it("passes sysfs names and refuses the first that is a path, naming it", () => {
     expect(() =>
-      checkDeviceArguments(["c000000.tpm_tis", "firmware:optee"], "detach"),
+      checkDeviceArguments(args(["c000000.tpm_tis", "firmware:optee"], {}, "detach")),
     ).not.toThrow();
-    expect(() => checkDeviceArguments(["c000000.tpm_tis", ".."], "reattach")).toThrow(
+    expect(() => checkDeviceArguments(args(["c000000.tpm_tis", ".."], {}, "reattach"))).toThrow(
       `DEV ".." is not a sysfs device name`,
+    );
+  });
+});
+
+describe("deviceArguments", () => {
+  it("gives inspect its DEV and open path", () => {
+    expect(deviceArguments(args(["c000000.tpm_tis"], { iommufd: true }, "inspect"))).toEqual({
+      device: "c000000.tpm_tis",
+      path: "iommufd",
+    });
+  });
+
+  it("refuses --legacy with --iommufd where the command is named", () => {
+    const both = args(["c000000.tpm_tis"], { legacy: true, iommufd: true }, "inspect");
+    expect(usageCode(() => deviceArguments(both))).toBe("CLI_CONFLICTING_OPTIONS");
+    expect(() => deviceArguments(both)).toThrow(
+      expect.objectContaining({ where: "platpass inspect" }),
     );
   });
 });
