@@ -12,18 +12,14 @@ import { randomBytes } from "node:crypto";
 import { InputError } from "../errors.js";
 import {
   allocatePhandle,
-  asU32,
-  cells,
-  cloneFdt,
   ensurePhandle,
-  type Fdt,
-  type FdtNode,
   findCompatible,
   findNode,
   interruptParent,
   phandleOf,
-  walk,
-} from "../fdt/index.js";
+} from "../fdt/lookup.js";
+import { cloneFdt, type Fdt, type FdtNode, walk } from "../fdt/tree.js";
+import { asU32, cells } from "../fdt/values.js";
 import type { IrqTrigger } from "../vfio/types.js";
 import { gicSpecifier, PLATFORM_BUS_COMPATIBLE } from "./layout.js";
 
