@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
 import { cacheRoot } from "./cache.js";
-import { requireOnline } from "./offline.js";
+import { type OfflineAsset, requireOnline } from "./offline.js";
 
 export interface DebianPackage {
   name: string;
@@ -70,11 +70,14 @@ export async function newestArm64KernelAbi(): Promise<string> {
 /**
  * Downloads (once) and extracts (once) a Debian package. Concurrent callers in other
  * processes are safe: each step writes to a temporary name and renames into place.
+ * `offline` says what is missing when PLATPASS_OFFLINE=1 refuses the download (by default,
+ * the emulated host's assets).
  */
 export async function debianPackage(
   name: string,
   arch: string,
   progress: (line: string) => void = () => {},
+  offline?: OfflineAsset,
 ): Promise<DebianPackage> {
   const spec = arch === "all" ? name : `${name}:${arch}`;
   const version = await candidateVersion(spec);
@@ -86,7 +89,7 @@ export async function debianPackage(
 
   await mkdir(dir, { recursive: true });
   if (!existsSync(deb)) {
-    requireOnline(`apt-get download ${spec}=${version}`);
+    requireOnline(`apt-get download ${spec}=${version}`, offline);
     progress(`download ${spec}=${version}`);
     const tmp = await mkdirTemp(dir);
     const r = await execa("apt-get", ["download", `${spec}=${version}`], {

@@ -1,5 +1,6 @@
 import { execa } from "execa";
 import { type BackportsQemu, provisionBackportsQemu } from "../env/backports-qemu.js";
+import { prepareDebianBindings } from "../env/bindings.js";
 import { EnvironmentError } from "../errors.js";
 import { architecturesFor, packagesFor, type Role } from "./packages.js";
 
@@ -10,6 +11,8 @@ export interface ProvisionReport {
   architecturesAdded: string[];
   /** The tests' second QEMU (cached, not installed); only for the 'tests' role. */
   backportsQemu?: BackportsQemu & { fetched: boolean };
+  /** Linux 6.1's processed bindings (cached); for the 'validate' and 'tests' roles. */
+  bindings?: { source: string; schema: string; processed: boolean };
 }
 
 /** Which of these packages dpkg reports as installed. */
@@ -40,7 +43,8 @@ function isRoot(): boolean {
  * Installs what the role needs when it is missing. Idempotent: a second run does nothing
  * and says so. Without root it installs nothing and says exactly what to run.
  * The 'tests' role also gets bookworm-backports' QEMU 10.0 into the cache, after the
- * packages, since those provide its shared libraries.
+ * packages, since those provide its shared libraries; 'validate' and 'tests' get Linux 6.1's
+ * bindings processed into the cache (dt-schema, a package, does the processing).
  */
 /**
  * Another apt or dpkg run (unattended-upgrades, a second provision) holds the dpkg lock for a
@@ -54,6 +58,10 @@ export async function provision(
 ): Promise<ProvisionReport> {
   const report = await provisionPackages(role, progress);
   if (role === "tests") report.backportsQemu = await provisionBackportsQemu(progress);
+  if (role === "validate" || role === "tests") {
+    const { source, schema, processed } = await prepareDebianBindings(progress);
+    report.bindings = { source, schema, processed };
+  }
   return report;
 }
 

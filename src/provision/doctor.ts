@@ -5,6 +5,7 @@ import {
   backportsQemuCacheDir,
   cachedBackportsQemu,
 } from "../env/backports-qemu.js";
+import { bindingsRoot, cachedDefaultBindings } from "../env/bindings.js";
 import { hostKvm, kvmVerdict } from "../machvirt/accel.js";
 import { loadAddon, sourceBuildCommand } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
@@ -29,7 +30,7 @@ async function tool(cmd: string, args: string[]): Promise<string | undefined> {
 }
 
 const packagesProbe: Probe = async () => {
-  const roles: Role[] = ["plan", "bed", "tests"];
+  const roles: Role[] = ["plan", "bed", "validate", "tests"];
   const checks: Check[] = [];
   for (const role of roles) {
     const wanted = packagesFor(role);
@@ -57,6 +58,14 @@ const toolsProbe: Probe = async () => {
     ok: dtc !== undefined,
     detail: dtc?.trim() ?? "dtc not found",
     ...(dtc ? {} : { fix: "apt-get install -y device-tree-compiler" }),
+  });
+  const dtValidate = await tool("dt-validate", ["-V"]);
+  checks.push({
+    roles: ["validate", "tests"],
+    name: "dt-validate",
+    ok: dtValidate !== undefined,
+    detail: dtValidate ? `dt-schema ${dtValidate.trim()}` : "dt-validate not found",
+    ...(dtValidate ? {} : { fix: "apt-get install -y dt-schema" }),
   });
   const swtpm = await tool("swtpm", ["--version"]);
   checks.push({
@@ -181,6 +190,21 @@ const backportsQemuProbe: Probe = async () => {
   ];
 };
 
+// The bindings --validate checks against: whether provision has processed them. Reads the
+// cache only; never fetches or processes.
+const bindingsProbe: Probe = async () => {
+  const b = await cachedDefaultBindings();
+  return [
+    {
+      roles: ["validate", "tests"],
+      name: "Linux 6.1 bindings (processed schema)",
+      ok: b !== undefined,
+      detail: b ? `${b.source} at ${b.schema}` : `not processed (cache: ${bindingsRoot()})`,
+      ...(b ? {} : { fix: "platpass provision --for validate" }),
+    },
+  ];
+};
+
 /** Further probes registered by other parts (the native addon, the emulated host). */
 export const probes: Probe[] = [
   toolsProbe,
@@ -189,6 +213,7 @@ export const probes: Probe[] = [
   aptProbe,
   addonProbe,
   backportsQemuProbe,
+  bindingsProbe,
 ];
 
 export async function doctor(): Promise<Check[]> {

@@ -3,7 +3,7 @@
  * `npm test` (through scripts/test.mjs) and by `platpass doctor`.
  */
 
-export type Role = "plan" | "launch" | "bed" | "tests";
+export type Role = "plan" | "launch" | "bed" | "validate" | "tests";
 
 export const ROLE_PACKAGES: Record<Role, readonly string[]> = {
   // Planning needs QEMU only for its own DTB dump, and dtc to check what we write.
@@ -34,6 +34,11 @@ export const ROLE_PACKAGES: Record<Role, readonly string[]> = {
     "debootstrap",
     "dpkg-dev",
   ],
+  // Planning with --validate: plan's packages and Debian's dt-schema (dt-validate,
+  // dt-mk-schema, pylibfdt to read DTBs). Linux's bindings come from linux-source-6.1, fetched
+  // into the cache (apt-get download, as the bed's module build does) rather than installed;
+  // xz-utils unpacks its tarball.
+  validate: ["qemu-system-arm", "device-tree-compiler", "dt-schema", "xz-utils"],
   // Beyond the other roles' packages, nothing: the tests' second QEMU (bookworm-backports'
   // 10.0, cached by provision, see backports-qemu.ts) links only libraries qemu-system-arm
   // 7.2 already depends on (its Depends are a subset of 7.2's; checked with ldd on amd64).
@@ -48,6 +53,7 @@ export function packagesFor(role: Role): string[] {
         ...ROLE_PACKAGES.plan,
         ...ROLE_PACKAGES.launch,
         ...ROLE_PACKAGES.bed,
+        ...ROLE_PACKAGES.validate,
         ...ROLE_PACKAGES.tests,
       ]),
     ];
