@@ -45,7 +45,6 @@ childProcess.execFileSync = ((file: string, args?: unknown) =>
   refuse(`start a process: ${commandLine(file, args)}`)) as typeof childProcess.execFileSync;
 childProcess.execSync = ((command: string) =>
   refuse(`start a process: ${command}`)) as typeof childProcess.execSync;
-syncBuiltinESMExports();
 
 /** Where a connect() call goes, or undefined for a Unix socket path. */
 function networkTarget(args: unknown[]): string | undefined {
@@ -71,6 +70,8 @@ net.Socket.prototype.connect = function guardedConnect(this: NetModule.Socket, .
   return (connect as (...a: unknown[]) => NetModule.Socket).apply(this, args);
 } as typeof connect;
 dgram.createSocket = (() => refuse("open a UDP socket")) as typeof dgram.createSocket;
+// ES module imports of these builtins (import { spawnSync } from ...) see the replacements.
+syncBuiltinESMExports();
 globalThis.fetch = (async (input: unknown) => refuse(`fetch ${String(input)}`)) as typeof fetch;
 
 /** What was refused since the last look, forgotten once read: for the guard's own test. */

@@ -1,5 +1,6 @@
 /** The unit lane's guard (test/support/pure-unit.ts) refuses every way out of the process. */
 import * as childProcess from "node:child_process";
+import { createSocket } from "node:dgram";
 import { createConnection } from "node:net";
 import { execa, execaSync } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
@@ -53,6 +54,11 @@ describe("the unit lane's guard", () => {
       "open a network connection to 192.0.2.1:80",
       "fetch http://192.0.2.1/",
     ]);
+  });
+
+  it("refuses a UDP socket", () => {
+    expect(() => createSocket("udp4")).toThrow(PURE);
+    expect(takeAttempts()).toEqual(["open a UDP socket"]);
   });
 
   it("lets a Unix socket through: reaching another process that way needs it started first", async () => {
