@@ -48,6 +48,22 @@ const BED_MACHINE_OPTIONS: OptionSpec = {
   timeout: { type: "string" },
 };
 
+/** `plan` and `dtb` check the guest nodes against Linux's bindings on request. */
+const VALIDATE_OPTIONS: OptionSpec = {
+  validate: { type: "boolean" },
+  bindings: { type: "string" },
+};
+
+const VALIDATE_HELP = [
+  "      --validate      check each guest node with dt-schema's dt-validate against Linux 6.1's",
+  "                      bindings (processed once, cached: 'platpass provision --for validate');",
+  "                      each error is marked inherited (the host node breaks the rule too) or",
+  "                      introduced by the plan. Findings do not change the exit status",
+  "      --bindings PATH validate against a kernel tree, bindings folder, source tarball or",
+  "                      processed schema (.json) instead (implies --validate; default",
+  "                      $PLATPASS_BINDINGS)",
+].join("\n");
+
 const BED_MACHINE_HELP =
   "  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
 
@@ -85,22 +101,24 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "plan",
     summary: "plan the assignment: plugin, addresses, SPIs, guest DT and QEMU argv per device",
-    usage: "CONFIG [--host-dtb FILE] [--json]",
+    usage: "CONFIG [--host-dtb FILE] [--validate [--bindings PATH]] [--json]",
     help: [
       "Reads CONFIG, finds each device on the host (or in --host-dtb FILE, a board DTB, to plan",
       "offline), picks its board plugin and places it on QEMU's platform bus exactly as QEMU will.",
       "Prints one row per region and IRQ, the warnings (every host property left out of the guest)",
-      "and the QEMU command line. --json prints the whole plan, guest DTB included (base64).",
+      "and the QEMU command line. --json prints the whole plan, guest DTB included (base64), and",
+      "with --validate its findings as 'validation'.",
+      VALIDATE_HELP,
     ].join("\n"),
     json: true,
     positionals: [1, 1],
-    options: { "host-dtb": { type: "string" } },
+    options: { "host-dtb": { type: "string" }, ...VALIDATE_OPTIONS },
     load: () => import("./plan.js"),
   },
   {
     name: "dtb",
     summary: "write the guest device tree (QEMU's base DTB plus the planned nodes), checked by dtc",
-    usage: "CONFIG [--host-dtb FILE] -o FILE [--dts] [--json]",
+    usage: "CONFIG [--host-dtb FILE] -o FILE [--dts] [--validate [--bindings PATH]] [--json]",
     help: [
       "Plans CONFIG as 'platpass plan' does and writes the guest device tree to FILE: QEMU's own",
       "dump of the configured virt machine, the planned platform-bus nodes and the config's",
@@ -110,6 +128,7 @@ export const commands: readonly CommandEntry[] = [
       "                      written as it is, a directory or block device is refused",
       "      --dts           write device-tree source instead of a DTB",
       "      --host-dtb FILE plan offline against a board DTB",
+      VALIDATE_HELP,
     ].join("\n"),
     json: true,
     positionals: [1, 1],
@@ -117,6 +136,7 @@ export const commands: readonly CommandEntry[] = [
       "host-dtb": { type: "string" },
       output: { type: "string", short: "o" },
       dts: { type: "boolean" },
+      ...VALIDATE_OPTIONS,
     },
     load: () => import("./dtb.js"),
   },
@@ -148,8 +168,8 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "provision",
     summary: "install the Debian packages a role needs (idempotent; root)",
-    usage: "[--for plan|launch|bed|tests] [--json]",
-    help: "Installs, with apt-get, the Debian packages the role needs when they are missing, and adds\nthe arm64 dpkg architecture for the emulated host. Does nothing when all is present. Without\nroot it installs nothing and prints the exact commands to run. For 'tests' it also fetches\nbookworm-backports' qemu-system-aarch64 10.0 into the platpass cache (not installed\nsystem-wide): the tests' second QEMU, with vfio-platform's fd and iommufd.",
+    usage: "[--for plan|launch|bed|validate|tests] [--json]",
+    help: "Installs, with apt-get, the Debian packages the role needs when they are missing, and adds\nthe arm64 dpkg architecture for the emulated host. Does nothing when all is present. Without\nroot it installs nothing and prints the exact commands to run. For 'tests' it also fetches\nbookworm-backports' qemu-system-aarch64 10.0 into the platpass cache (not installed\nsystem-wide): the tests' second QEMU, with vfio-platform's fd and iommufd. For 'validate'\nand 'tests' it fetches linux-source-6.1 into the cache and processes its device-tree\nbindings with dt-mk-schema, once (a few minutes), for 'plan --validate'.",
     options: { for: { type: "string" } },
     json: true,
     load: () => import("./provision.js"),

@@ -5,6 +5,7 @@ import { printDts } from "../fdt/dts.js";
 import { planConfigFile } from "../world/plan-file.js";
 import { type CommandIO, flag, type ParsedArgs, stringOption } from "./command.js";
 import { outputFile } from "./output-file.js";
+import { formatValidation, requestedValidation } from "./validation.js";
 
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   const output = stringOption(args, "output");
@@ -15,11 +16,13 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   }
   const out = await outputFile(resolve(output));
   const file = out.path;
-  const { plan, guest, dtb } = await planConfigFile(args.positionals[0]!, {
-    hostDtb: stringOption(args, "host-dtb"),
+  const hostDtb = stringOption(args, "host-dtb");
+  const loaded = await planConfigFile(args.positionals[0]!, {
+    hostDtb,
     dtbFile: file,
     progress: io.progress,
   });
+  const { plan, guest, dtb } = loaded;
   const diagnostics = await verifyDtb(dtb, file);
   const asDts = flag(args, "dts");
   if (asDts) {
@@ -29,6 +32,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   } else {
     await out.write(dtb);
   }
+  const validation = await requestedValidation(args, io, loaded, hostDtb);
   if (io.json) {
     io.out(
       JSON.stringify(
@@ -38,6 +42,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
           bytes: dtb.length,
           diagnostics,
           warnings: plan.warnings,
+          ...(validation ? { validation } : {}),
         },
         null,
         2,
@@ -49,6 +54,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
     io.out(
       `${file}: ${asDts ? "DTS" : `DTB, ${dtb.length} bytes`}, ${plan.devices.length} device(s), ${plan.warnings.length} warning(s)`,
     );
+    if (validation) io.out(formatValidation(validation));
   }
   return 0;
 }

@@ -2,6 +2,7 @@ import type { Plan } from "../plan/types.js";
 import { hex, table } from "../text.js";
 import { planConfigFile } from "../world/plan-file.js";
 import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
+import { formatValidation, requestedValidation } from "./validation.js";
 
 /** The plan as text: one row per region and IRQ, then warnings and the QEMU command line. */
 export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
@@ -42,10 +43,15 @@ export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
 }
 
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
-  const { plan } = await planConfigFile(args.positionals[0]!, {
-    hostDtb: stringOption(args, "host-dtb"),
-    progress: io.progress,
-  });
-  io.out(io.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, args.positionals[0]));
+  const hostDtb = stringOption(args, "host-dtb");
+  const loaded = await planConfigFile(args.positionals[0]!, { hostDtb, progress: io.progress });
+  const { plan } = loaded;
+  const validation = await requestedValidation(args, io, loaded, hostDtb);
+  if (io.json) {
+    io.out(JSON.stringify(validation ? { ...plan, validation } : plan, null, 2));
+    return 0;
+  }
+  io.out(formatPlan(plan, args.positionals[0]));
+  if (validation) io.out(`\n${formatValidation(validation)}`);
   return 0;
 }

@@ -20,6 +20,11 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
       `provision: installed ${report.installed.join(" ") || "nothing"}; architectures added: ${report.architecturesAdded.join(" ") || "none"}`,
     );
   else io.out(`provision: every Debian package for '${role}' is already present`);
+  const b = report.bindings;
+  if (b)
+    io.out(
+      `provision: ${b.processed ? "processed" : "already cached"} the device-tree bindings of ${b.source} at ${b.schema}`,
+    );
   const q = report.backportsQemu;
   if (q)
     io.out(

@@ -8,6 +8,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Bindings, loadBindings, subsetFile } from "../../../src/env/bindings.js";
 import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
@@ -135,6 +136,59 @@ describe("guest nodes against Linux 6.1's bindings", () => {
     const fromSubset = await messages(subset);
     expect(fromSubset).toContain("'clocks' is a required property");
     expect(await messages(bindings.schema)).toEqual(fromSubset);
+  });
+});
+
+describe("platpass plan / dtb --validate (the built CLI)", () => {
+  const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
+  const config = (name: string, devices: unknown[]) => {
+    const file = join(dir, name);
+    return writeFile(file, JSON.stringify({ devices, machine: { accel: "tcg" } })).then(() => file);
+  };
+
+  it("plan --json adds 'validation' only when asked", async () => {
+    const file = await config("highbank.json", [{ host: "fff50000.ethernet" }]);
+    const args = ["plan", file, "--host-dtb", hosts.highbank!, "--json"];
+    const plain = JSON.parse((await execa("node", [bin, ...args])).stdout);
+    const validated = JSON.parse((await execa("node", [bin, ...args, "--validate"])).stdout);
+    expect(plain.validation).toBeUndefined();
+    // The rest of the plan is the same, but for /chosen's fresh seeds in the DTB.
+    const { validation, ...rest } = validated;
+    expect({ ...rest, guest: { ...rest.guest, dtb: "" } }).toEqual({
+      ...plain,
+      guest: { ...plain.guest, dtb: "" },
+    });
+    expect(validation.nodes).toEqual([
+      {
+        device: "fff50000.ethernet",
+        node: "/platform-bus@c000000/fff50000.ethernet@0",
+        hostNode: "/soc/ethernet@fff50000",
+        schemas: ["net/calxeda-xgmac.yaml"],
+        noBinding: false,
+        errors: [],
+      },
+    ]);
+  });
+
+  it("dtb --validate prints each binding error of a node, marked, and still exits 0", async () => {
+    const file = await config("gmac.json", [{ host: "fe300000.ethernet" }]);
+    const out = join(dir, "gmac.dtb");
+    const r = await execa("node", [
+      bin,
+      "dtb",
+      file,
+      "--host-dtb",
+      hosts.rk3399!,
+      "-o",
+      out,
+      "--validate",
+    ]);
+    expect(r.stdout).toMatch(
+      /^ {2}fe300000\.ethernet \/platform-bus@c000000\/ethernet@0 \(net\/rockchip-dwmac\.yaml\): 4 error\(s\)$/m,
+    );
+    expect(r.stdout).toContain(
+      "    introduced 'clocks' is a required property  [net/rockchip-dwmac.yaml]",
+    );
   });
 });
 
