@@ -221,4 +221,18 @@ describe("where the bindings come from", () => {
     expect(v.bindings).toEqual({ source: bindings.schema, schema: bindings.schema });
     expect(v.nodes[0]).toMatchObject({ schemas: ["net/calxeda-xgmac.yaml"], errors: [] });
   });
+
+  it("a bindings folder given in PLATPASS_BINDINGS is processed and its rules checked", async () => {
+    process.env.PLATPASS_CACHE = await mkdtemp(join(dir, "cache-"));
+    process.env.PLATPASS_BINDINGS = new URL("fixtures/bindings", import.meta.url).pathname;
+    const v = await validated("highbank", [{ host: "fff50000.ethernet" }]);
+    // Its calxeda-xgmac.yaml wants a clock, which the Highbank host node lacks as well.
+    expect(v.nodes[0]?.errors).toEqual([
+      {
+        schema: "net/calxeda-xgmac.yaml",
+        message: "'clocks' is a required property",
+        origin: "inherited",
+      },
+    ]);
+  });
 });
