@@ -3,10 +3,12 @@
  * Any platform device QEMU's vfio-platform can carry. The guest node is the host node with
  * `reg` and `interrupts` rewritten (by platpass) to where QEMU puts the device, and without
  * everything that points at other host nodes (phandles mean nothing in the guest): `clocks`
- * become guest copies when every clock is a fixed-clock, and are dropped otherwise; pin
- * control, resets, power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies and the like
- * are dropped. Every property and child node that does not reach the guest is listed as a
- * warning in the plan. Properties are recognised by name (vendor ones by the usual shapes,
+ * become guest copies of fixed host clocks and stand-in fixed-clocks for the others, at the
+ * rate the host DT states or the config's `clockRates` gives, and are dropped when a rate is
+ * unknown; pin control, resets, power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies
+ * and the like are dropped. Every property and child node that does not reach the guest is
+ * listed as a warning in the plan; each drop the guest driver may not probe without (clocks,
+ * resets, DMA, power domains, syscons, a real PHY) is also a guest-driver finding. Properties are recognised by name (vendor ones by the usual shapes,
  * e.g. `rockchip,grf`); the options `keep` and `drop` correct it for a given device.
  */
 import { z } from "zod";
@@ -86,6 +88,12 @@ const Options = z.strictObject({
     .default([])
     .describe("Properties to copy even though they look like host references (at your own risk)."),
   drop: z.array(z.string()).default([]).describe("More properties to leave out of the guest node."),
+  clockRates: z
+    .record(z.string(), z.number().int().min(1).max(0xffffffff))
+    .default({})
+    .describe(
+      "Rates in Hz of the device's clocks the host DT gives no rate for, keyed by clock-names entry (or index): each gets a stand-in fixed-clock.",
+    ),
   nodeName: z
     .string()
     .regex(/^[A-Za-z0-9,._+-]+$/)
@@ -93,13 +101,21 @@ const Options = z.strictObject({
     .describe("Guest node name without unit address; by default the host node's."),
 });
 
+/** Properties that only describe a GPIO beside them (`snps,reset-active-low` of `snps,reset-gpio`). */
+const GPIO_COMPANION = /^(.+)-(active-low|delays-us)$/;
+
 /**
  * Why the property does not reach the guest, or undefined when it is copied.
  * @param {string} name
  * @param {{ keep: string[], drop: string[] }} options
+ * @param {ReadonlyMap<string, Uint8Array>} host the host node's properties
  */
-function dropReason(name, options) {
+function dropReason(name, options, host) {
   if (options.keep.includes(name)) return undefined;
+  const companion = GPIO_COMPANION.exec(name)?.[1];
+  const gpio = [`${companion}-gpio`, `${companion}-gpios`].find((g) => host.has(g));
+  if (companion && gpio && dropReason(gpio, options, host))
+    return `it describes the dropped '${gpio}'`;
   if (options.drop.includes(name)) return "the config's options drop it";
   const identity = IDENTITY[/** @type {keyof typeof IDENTITY} */ (name)];
   if (identity) return identity;
@@ -109,44 +125,172 @@ function dropReason(name, options) {
 }
 
 /**
- * The host clock phandles in `clocks`, or the reason they cannot all be copied.
- * @param {import("platpass/boards").BuildContext} ctx
- * @param {Uint8Array} clocks
- * @returns {{ phandles: number[] } | { reason: string }}
+ * What the guest driver loses with each dropped property whose binding makes it a requirement,
+ * as a guest-driver finding; undefined when the drop costs the driver nothing.
+ * @type {Record<string, (ctx: import("platpass/boards").BuildContext, value: Uint8Array) => string | undefined>}
  */
-function fixedClocks(ctx, clocks) {
-  const words = ctx.values.asU32s(clocks);
-  const phandles = [];
-  for (let i = 0; i < words.length; ) {
-    const phandle = /** @type {number} */ (words[i]);
-    const provider = ctx.hostTree.nodeByPhandle(phandle);
-    const cellsValue = provider?.properties.get("#clock-cells");
-    if (!provider || !cellsValue)
-      return { reason: `clock phandle ${phandle} has no provider in the host tree` };
-    if (!ctx.isFixedClock(phandle))
-      return { reason: `host clock ${provider.path} is not a fixed-clock` };
-    phandles.push(phandle);
-    i += 1 + ctx.values.asU32(cellsValue);
-  }
-  return { phandles };
+const FINDINGS = {
+  resets: () =>
+    "no reset controller in the guest: a driver that requires its resets will not probe",
+  dmas: () => "no DMA engine in the guest: a driver that requires its DMA channels will not probe",
+  "power-domains": () =>
+    "no power domain in the guest (the host keeps the device's domain): a driver that requires one will not probe",
+  phys: (ctx, value) => {
+    const providers = ctx.values
+      .asU32s(value)
+      .map((word) => ctx.hostTree.nodeByPhandle(word))
+      .filter((node) => node?.properties.has("#phy-cells"));
+    const real = providers.filter((node) => {
+      const compatible = node?.properties.get("compatible");
+      return !compatible || !ctx.values.asStrings(compatible).includes("usb-nop-xceiv");
+    });
+    if (providers.length > 0 && real.length === 0) return undefined;
+    const named = real.map((node) => node?.path ?? "an unknown node").join(", ");
+    return `the PHY ${named} is driven by the host: a driver that requires its PHY will not probe`;
+  },
+};
+
+/** A property pointing at a host system controller (`syscon`, `rockchip,grf`, `arasan,soc-ctl-syscon`). */
+const SYSCON = /^([^,]+,(.*[-,])?)?(syscon|grf)s?$/;
+
+/**
+ * The guest-driver finding for a dropped property, or undefined.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {string} name
+ * @param {Uint8Array} value
+ */
+function findingFor(ctx, name, value) {
+  if (SYSCON.test(name))
+    return "the host's system controller is not the guest's: a driver that requires it will not probe";
+  return FINDINGS[/** @type {keyof typeof FINDINGS} */ (name)]?.(ctx, value);
 }
 
 /**
- * The guest `clocks` value (references to fixed-clock copies), or undefined after warning
- * that `clocks` and `clock-names` are dropped.
+ * One `clocks` entry: its provider's phandle and specifier cells.
+ * @typedef {{ phandle: number, specifier: number[] }} ClockEntry
+ */
+
+/**
+ * The entries of a clock list (`clocks`, `assigned-clocks`), or the reason they cannot be read.
  * @param {import("platpass/boards").BuildContext} ctx
+ * @param {Uint8Array} value
+ * @returns {{ entries: ClockEntry[] } | { reason: string }}
+ */
+function clockEntries(ctx, value) {
+  const words = ctx.values.asU32s(value);
+  const entries = [];
+  for (let i = 0; i < words.length; ) {
+    const phandle = /** @type {number} */ (words[i]);
+    const cellsValue = ctx.hostTree.nodeByPhandle(phandle)?.properties.get("#clock-cells");
+    if (!cellsValue) return { reason: `clock phandle ${phandle} has no provider in the host tree` };
+    const count = ctx.values.asU32(cellsValue);
+    entries.push({ phandle, specifier: words.slice(i + 1, i + 1 + count) });
+    i += 1 + count;
+  }
+  return { entries };
+}
+
+/**
+ * The rate the host DT states for a clock, and where: a fixed-clock reached through
+ * fixed-factor or gpio-gate clocks (whose rates follow from their parent's), else undefined.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {number} phandle
+ * @returns {{ rate: number, from: string } | undefined}
+ */
+function fixedParentRate(ctx, phandle) {
+  const node = ctx.hostTree.nodeByPhandle(phandle);
+  const compatible = node?.properties.get("compatible");
+  if (!node || !compatible) return undefined;
+  const first = ctx.values.asStrings(compatible)[0];
+  const frequency = node.properties.get("clock-frequency");
+  if (first === "fixed-clock")
+    return frequency
+      ? { rate: ctx.values.asU32(frequency), from: `the host DT's ${node.path}` }
+      : undefined;
+  const parents = node.properties.get("clocks");
+  if (!parents || (first !== "fixed-factor-clock" && first !== "gpio-gate-clock")) return undefined;
+  const parent = fixedParentRate(ctx, /** @type {number} */ (ctx.values.asU32s(parents)[0]));
+  if (!parent) return undefined;
+  const mult = node.properties.get("clock-mult");
+  const div = node.properties.get("clock-div");
+  const rate =
+    first === "fixed-factor-clock" && mult && div
+      ? Math.floor((parent.rate * ctx.values.asU32(mult)) / ctx.values.asU32(div))
+      : parent.rate;
+  return { rate, from: `${parent.from} through ${node.path}` };
+}
+
+/**
+ * The rate the host DT states for the device's clock `entry`: its own assigned-clock-rates
+ * naming it, else a fixed parent; undefined when the DT does not say.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {ClockEntry} entry
+ * @returns {{ rate: number, from: string } | undefined}
+ */
+function hostDtRate(ctx, entry) {
+  const assigned = ctx.host.properties.get("assigned-clocks");
+  const rates = ctx.host.properties.get("assigned-clock-rates");
+  if (assigned && rates) {
+    const listed = clockEntries(ctx, assigned);
+    const values = ctx.values.asU32s(rates);
+    const same = (/** @type {ClockEntry} */ e) =>
+      e.phandle === entry.phandle && e.specifier.join() === entry.specifier.join();
+    const at = "entries" in listed ? listed.entries.findIndex(same) : -1;
+    const rate = values[at];
+    if (rate) return { rate, from: "the host DT's assigned-clock-rates" };
+  }
+  return fixedParentRate(ctx, entry.phandle);
+}
+
+/**
+ * The guest `clocks` value: copies of fixed host clocks, stand-ins for the others at the rate
+ * the host DT or the config gives; or undefined after warning that `clocks` and `clock-names`
+ * are dropped and recording the finding.
+ * @param {import("platpass/boards").BuildContext<z.output<typeof Options>>} ctx
  * @param {Uint8Array} clocks
  * @returns {import("platpass/boards").GuestValue | undefined}
  */
 function guestClocks(ctx, clocks) {
-  const result = fixedClocks(ctx, clocks);
-  if ("phandles" in result) {
-    return { cells: result.phandles.map((phandle) => ctx.fixedClock(phandle)) };
+  const listed = clockEntries(ctx, clocks);
+  const namesValue = ctx.host.properties.get("clock-names");
+  const names = namesValue ? ctx.values.asStrings(namesValue) : [];
+  /** @type {{ entry: ClockEntry, key: string, rate?: { rate: number, from: string } }[]} */
+  const wanted = [];
+  if ("entries" in listed) {
+    for (const [i, entry] of listed.entries.entries()) {
+      const key = names[i] ?? String(i);
+      const configured = ctx.options.clockRates[key];
+      const rate = ctx.isFixedClock(entry.phandle)
+        ? undefined
+        : (hostDtRate(ctx, entry) ??
+          (configured === undefined
+            ? undefined
+            : { rate: configured, from: "the config's clockRates" }));
+      wanted.push(rate ? { entry, key, rate } : { entry, key });
+    }
   }
-  ctx.warn(`dropped 'clocks': ${result.reason}`, "clocks");
-  if (ctx.host.properties.has("clock-names")) {
-    ctx.warn("dropped 'clock-names': it names the dropped clocks", "clock-names");
+  const unknown = wanted.filter((w) => !w.rate && !ctx.isFixedClock(w.entry.phandle));
+  if ("entries" in listed && unknown.length === 0) {
+    const refs = wanted.map(({ entry, key, rate }) =>
+      rate
+        ? ctx.standInClock(rate.rate, `${ctx.host.name}-${key}`, rate.from)
+        : ctx.fixedClock(entry.phandle),
+    );
+    return { cells: refs };
   }
+  const providers = [
+    ...new Set(unknown.map((w) => ctx.hostTree.nodeByPhandle(w.entry.phandle)?.path)),
+  ];
+  const reason =
+    "reason" in listed
+      ? listed.reason
+      : `host clock ${providers.join(", ")} is not a fixed-clock and the host DT states no rate for ${unknown.map((w) => `'${w.key}'`).join(", ")}`;
+  ctx.warn(`dropped 'clocks': ${reason}`, "clocks");
+  if (namesValue) ctx.warn("dropped 'clock-names': it names the dropped clocks", "clock-names");
+  ctx.finding(
+    "clocks",
+    `the guest driver will not probe without its clocks (${reason}); give each rate in Hz in the device's options.clockRates, keyed by its clock-names entry`,
+  );
   return undefined;
 }
 
@@ -182,9 +326,14 @@ export default {
         if (clocks) properties.clocks = clocks;
         continue;
       }
-      const reason = dropReason(name, ctx.options);
-      if (reason) ctx.warn(`dropped '${name}': ${reason}`, name);
-      else properties[name] = value.slice();
+      const reason = dropReason(name, ctx.options, ctx.host.properties);
+      if (!reason) {
+        properties[name] = value.slice();
+        continue;
+      }
+      ctx.warn(`dropped '${name}': ${reason}`, name);
+      const finding = ctx.options.drop.includes(name) ? undefined : findingFor(ctx, name, value);
+      if (finding) ctx.finding(name, finding);
     }
     for (const child of hostNode?.children ?? []) {
       ctx.warn(`dropped child node '${child.name}': child nodes are not copied`);

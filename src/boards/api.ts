@@ -185,8 +185,23 @@ export interface BuildContext<Options = unknown> extends CheckContext {
    * an earlier device is shared. Throws when the host clock is not a fixed-clock.
    */
   fixedClock(hostPhandle: number): PhandleRef;
+  /**
+   * A reference to a stand-in for a host clock the guest cannot have (one of a clock
+   * controller's outputs): a `fixed-clock` node at the guest root running at `rate` Hz, with
+   * `clock-output-names = name`, which Linux's clk-fixed-rate driver serves. Linux refuses two
+   * clocks of one name, so a name already given at the same rate is shared, and at another rate
+   * gets a suffix. Each stand-in is listed in the plan's warnings with its rate and `from`
+   * (where the rate came from, e.g. "the host DT's assigned-clock-rates").
+   */
+  standInClock(rate: number, name: string, from?: string): PhandleRef;
   /** Records a warning in the plan (e.g. a dropped property and why). */
   warn(message: string, property?: string): void;
+  /**
+   * Records a guest-driver finding: a requirement of the device's binding the guest node
+   * cannot meet, so the guest driver will not probe (e.g. `resets`: no reset controller in the
+   * guest). Distinct from warnings; `--strict` makes any finding an error.
+   */
+  finding(property: string, message: string): void;
 }
 
 /** A schema for options: zod 3 or 4, or anything with the same safeParse. */

@@ -44,6 +44,7 @@ export interface ContextInput<Options> {
   irqs: readonly PlannedIrq[];
   options: Options;
   warn(message: string, property?: string): void;
+  finding(property: string, message: string): void;
 }
 
 export function buildContext<Options>(input: ContextInput<Options>): BuildContext<Options> {
@@ -55,6 +56,9 @@ export function buildContext<Options>(input: ContextInput<Options>): BuildContex
     options: input.options,
     fixedClock: (hostPhandle) =>
       nodes.fixedClock(hostTree, hostPhandle, host.name, (m) => input.warn(m)),
+    standInClock: (rate, name, from) =>
+      nodes.standInClock(rate, name, host.name, (m) => input.warn(m, "clocks"), from),
     warn: input.warn,
+    finding: input.finding,
   };
 }

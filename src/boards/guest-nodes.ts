@@ -1,19 +1,26 @@
 /**
  * The nodes a plan adds to QEMU's base tree, collected as data in the order QEMU would
- * create them (each device's clock copies, then the device), for machvirt's
- * assembleGuestDtb to write. Fixed-clock copies are shared between devices.
+ * create them (each device's clock copies and stand-ins, then the device), for machvirt's
+ * assembleGuestDtb to write. Fixed-clock copies, and stand-ins of one name and rate, are
+ * shared between devices.
  */
 import { InputError } from "../errors.js";
 import type { Fdt } from "../fdt/tree.js";
+import { cells, str } from "../fdt/values.js";
 import type { GuestNode, PhandleRef } from "../machvirt/guest-dt.js";
 import type { HostTree } from "./api.js";
 import { copyProperties, FIXED_CLOCK_PROPERTIES, isFixedClockNode } from "./copy.js";
+
+/** The largest rate a fixed-clock holds: Linux reads its clock-frequency as one u32 cell. */
+const MAX_CLOCK_RATE = 0xffff_ffff;
 
 export class GuestNodes {
   /** In creation order; label phandles are allocated in this order, as QEMU's counter runs. */
   readonly nodes: GuestNode[] = [];
   readonly #clocks = new Map<number, PhandleRef>();
   readonly #rootNames: Set<string>;
+  /** Stand-in clocks by clock-output-names, which Linux keeps unique. */
+  readonly #standIns = new Map<string, { rate: number; ref: PhandleRef; node: string }>();
 
   constructor(base: Fdt) {
     this.#rootNames = new Set(base.root.children.map((c) => c.name));
@@ -79,6 +86,62 @@ export class GuestNodes {
       properties: copyProperties(host.properties, FIXED_CLOCK_PROPERTIES, host.path),
     });
     this.#clocks.set(hostPhandle, ref);
+    return ref;
+  }
+
+  /**
+   * A reference to a fixed-clock stand-in at `rate` Hz output as `name` (a free variant of it
+   * when `name` runs at another rate already), creating it at the guest root on first use.
+   */
+  standInClock(
+    rate: number,
+    name: string,
+    where: string,
+    warn: (m: string) => void,
+    from?: string,
+  ): PhandleRef {
+    if (!Number.isInteger(rate) || rate <= 0 || rate > MAX_CLOCK_RATE) {
+      throw new InputError(
+        "BOARD_STAND_IN_RATE",
+        `a stand-in clock needs a rate in Hz from 1 to ${MAX_CLOCK_RATE}, not ${rate} (clock '${name}')`,
+        { where, hint: "Give the clock's rate as a whole number of Hz (e.g. 125000000)." },
+      );
+    }
+    if (name.length === 0 || name.includes("\0")) {
+      throw new InputError(
+        "BOARD_STAND_IN_NAME",
+        `a stand-in clock needs a name without NUL characters, not ${JSON.stringify(name)}`,
+        { where, hint: "Name the clock as its clock-names entry does (e.g. 'clk_ahb')." },
+      );
+    }
+    const source = from === undefined ? "" : `, rate from ${from}`;
+    let output = name;
+    for (let i = 1; ; i++) {
+      const known = this.#standIns.get(output);
+      if (!known) break;
+      if (known.rate === rate) {
+        warn(
+          `clock '${name}': shares the stand-in fixed-clock /${known.node} at ${rate} Hz${source}`,
+        );
+        return known.ref;
+      }
+      output = `${name}-${i}`;
+    }
+    const node = this.freeRootName(`clock-${output.replace(/[^A-Za-z0-9,._+-]/g, "-")}`);
+    const ref = { ref: `stand-in-clock-${this.#standIns.size}` };
+    this.add({
+      name: node,
+      at: "root",
+      label: ref.ref,
+      properties: {
+        compatible: str("fixed-clock"),
+        "#clock-cells": cells(0),
+        "clock-frequency": cells(rate),
+        "clock-output-names": str(output),
+      },
+    });
+    this.#standIns.set(output, { rate, ref, node });
+    warn(`clock '${name}': stand-in fixed-clock /${node} at ${rate} Hz${source}`);
     return ref;
   }
 }

@@ -48,10 +48,11 @@ const BED_MACHINE_OPTIONS: OptionSpec = {
   timeout: { type: "string" },
 };
 
-/** `plan` and `dtb` check the guest nodes against Linux's bindings on request. */
+/** `plan` and `dtb` check the guest nodes against Linux's bindings on request, and with --strict refuse findings. */
 const VALIDATE_OPTIONS: OptionSpec = {
   validate: { type: "boolean" },
   bindings: { type: "string" },
+  strict: { type: "boolean" },
 };
 
 const VALIDATE_HELP = [
@@ -62,6 +63,9 @@ const VALIDATE_HELP = [
   "      --bindings PATH validate against a kernel tree, bindings folder, source tarball or",
   "                      processed schema (.json) instead (implies --validate; default",
   "                      $PLATPASS_BINDINGS)",
+  "      --strict        refuse the plan (exit 3, PLAN_GUEST_DRIVER_FINDINGS) when any device has",
+  "                      a guest-driver finding: a requirement its guest driver will not probe",
+  "                      without (a clock of unknown rate, resets, DMA, a host syscon, ...)",
 ].join("\n");
 
 const BED_MACHINE_HELP =
@@ -101,12 +105,13 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "plan",
     summary: "plan the assignment: plugin, addresses, SPIs, guest DT and QEMU argv per device",
-    usage: "CONFIG [--host-dtb FILE] [--validate [--bindings PATH]] [--json]",
+    usage: "CONFIG [--host-dtb FILE] [--validate [--bindings PATH]] [--strict] [--json]",
     help: [
       "Reads CONFIG, finds each device on the host (or in --host-dtb FILE, a board DTB, to plan",
       "offline), picks its board plugin and places it on QEMU's platform bus exactly as QEMU will.",
-      "Prints one row per region and IRQ, the warnings (every host property left out of the guest)",
-      "and the QEMU command line. --json prints the whole plan, guest DTB included (base64), and",
+      "Prints one row per region and IRQ, the warnings (every host property left out of the guest),",
+      "the guest-driver findings (what the guest driver will not probe without) and the QEMU",
+      "command line. --json prints the whole plan, guest DTB included (base64), and",
       "with --validate its findings as 'validation'.",
       VALIDATE_HELP,
     ].join("\n"),
@@ -118,7 +123,8 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "dtb",
     summary: "write the guest device tree (QEMU's base DTB plus the planned nodes), checked by dtc",
-    usage: "CONFIG [--host-dtb FILE] -o FILE [--dts] [--validate [--bindings PATH]] [--json]",
+    usage:
+      "CONFIG [--host-dtb FILE] -o FILE [--dts] [--validate [--bindings PATH]] [--strict] [--json]",
     help: [
       "Plans CONFIG as 'platpass plan' does and writes the guest device tree to FILE: QEMU's own",
       "dump of the configured virt machine, the planned platform-bus nodes and the config's",

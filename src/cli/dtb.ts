@@ -5,6 +5,7 @@ import { printDts } from "../fdt/dts.js";
 import { planConfigFile } from "../world/plan-file.js";
 import { type CommandIO, flag, type ParsedArgs, stringOption } from "./command.js";
 import { outputFile } from "./output-file.js";
+import { formatFindings, refuseFindings } from "./strict.js";
 import { formatValidation, requestedValidation } from "./validation.js";
 
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
@@ -23,6 +24,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
     progress: io.progress,
   });
   const { plan, guest, dtb } = loaded;
+  refuseFindings(args, plan);
   const diagnostics = await verifyDtb(dtb, file);
   const asDts = flag(args, "dts");
   if (asDts) {
@@ -42,6 +44,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
           bytes: dtb.length,
           diagnostics,
           warnings: plan.warnings,
+          findings: plan.findings,
           ...(validation ? { validation } : {}),
         },
         null,
@@ -54,6 +57,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
     io.out(
       `${file}: ${asDts ? "DTS" : `DTB, ${dtb.length} bytes`}, ${plan.devices.length} device(s), ${plan.warnings.length} warning(s)`,
     );
+    for (const line of formatFindings(plan).slice(1)) io.out(line);
     if (validation) io.out(formatValidation(validation));
   }
   return 0;

@@ -2,9 +2,13 @@ import type { Plan } from "../plan/types.js";
 import { hex, table } from "../text.js";
 import { planConfigFile } from "../world/plan-file.js";
 import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
+import { formatFindings, refuseFindings } from "./strict.js";
 import { formatValidation, requestedValidation } from "./validation.js";
 
-/** The plan as text: one row per region and IRQ, then warnings and the QEMU command line. */
+/**
+ * The plan as text: one row per region and IRQ, then warnings, guest-driver findings and the
+ * QEMU command line.
+ */
 export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
   const rows = [
     ["DEVICE", "PLUGIN", "QEMU DEVICE", "RESOURCE", "SIZE", "GUEST ADDRESS", "SPI", "TRIGGER"],
@@ -29,6 +33,7 @@ export function formatPlan(plan: Plan, configFile = "CONFIG"): string {
   out.push("", `guest nodes: ${plan.devices.flatMap((d) => d.guestNodes).join(", ")}`);
   if (plan.warnings.length > 0)
     out.push("", `warnings (${plan.warnings.length}):`, ...plan.warnings.map((w) => `  ${w}`));
+  out.push(...formatFindings(plan));
   if (plan.notes.length > 0) out.push("", "notes:", ...plan.notes.map((n) => `  ${n}`));
   out.push("", `VFIO path: ${plan.qemu.vfio.backend} (${plan.qemu.vfio.reason})`);
   for (const f of plan.qemu.fds) {
@@ -46,6 +51,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   const hostDtb = stringOption(args, "host-dtb");
   const loaded = await planConfigFile(args.positionals[0]!, { hostDtb, progress: io.progress });
   const { plan } = loaded;
+  refuseFindings(args, plan);
   const validation = await requestedValidation(args, io, loaded, hostDtb);
   if (io.json) {
     io.out(JSON.stringify(validation ? { ...plan, validation } : plan, null, 2));

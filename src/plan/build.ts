@@ -25,7 +25,7 @@ import type { MachineOptions } from "../machvirt/machine.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
 import { deviceFd, handoffFds, irqfdTurnedOff, qemuArgv } from "./qemu-args.js";
-import type { Assignment, Plan, PlanDeviceWarning } from "./types.js";
+import type { Assignment, Plan, PlanDeviceFinding, PlanDeviceWarning } from "./types.js";
 import {
   chooseVfioBackend,
   type HostVfioSupport,
@@ -189,6 +189,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
   const regions = plannedRegions(placement);
   const vfioIrqs = plannedIrqs(host, placement);
   const warnings: PlanDeviceWarning[] = [];
+  const findings: PlanDeviceFinding[] = [];
   const ctx = buildContext({
     nodes,
     host,
@@ -198,6 +199,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
     options: step.options,
     warn: (message, property) =>
       warnings.push(property === undefined ? { message } : { message, property }),
+    finding: (property, message) => findings.push({ property, message }),
   });
   const before = nodes.nodes.length;
   const device = buildNode(plugin, ctx);
@@ -233,6 +235,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
     ...(fd === undefined ? {} : { fd }),
     guestNodes: [`${busPath}/${guestNodeName(node)}`, ...extra],
     warnings,
+    findings,
     ...(plugin.quiesce ? { quiesce: plugin.quiesce } : {}),
   };
 }
@@ -271,6 +274,9 @@ export function buildPlan(input: PlanInput): PlanResult {
   const plan: PlanDraft = {
     devices,
     warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
+    findings: devices.flatMap((d) =>
+      d.findings.map((f) => `${d.host}: ${f.property}: ${f.message}`),
+    ),
     notes: [...(input.notes ?? [])],
     guest: { dtbFile: input.dtbFile, platformBus: busPath },
     qemu: {

@@ -22,6 +22,13 @@ export interface PlanDeviceWarning {
   property?: string;
 }
 
+/** A requirement of the device's binding the guest node cannot meet: its driver will not probe. */
+export interface PlanDeviceFinding {
+  /** The host property the guest node lacks (e.g. "resets"). */
+  property: string;
+  message: string;
+}
+
 /** One host device given to the guest, from discovery to reattach. */
 export interface Assignment {
   /** The host device's sysfs name. */
@@ -55,6 +62,8 @@ export interface Assignment {
   /** Guest DT nodes the plugin wrote for it (the device node first). */
   guestNodes: string[];
   warnings: PlanDeviceWarning[];
+  /** What the guest driver needs and the guest cannot have (`--strict` refuses the plan). */
+  findings: PlanDeviceFinding[];
   /** The plugin's quiesce, run through VFIO before QEMU opens the device; absent if none. */
   quiesce?: Quiesce;
 }
@@ -64,6 +73,8 @@ export interface Plan {
   devices: Assignment[];
   /** Every device warning as one line, "<host>: <message>". */
   warnings: string[];
+  /** Every device's guest-driver findings as one line, "<host>: <property>: <message>". */
+  findings: string[];
   /** What the plan says about the machine rather than a device (e.g. a TCG base dump). */
   notes: string[];
   guest: {

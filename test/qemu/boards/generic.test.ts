@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
+import { asStrings, asU32 } from "../../../src/fdt/values.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { buildPlanFor } from "../../support/plan.js";
 
@@ -46,8 +47,75 @@ describe("the generic plugin", () => {
       "dropped child node 'port': child nodes are not copied",
     ]);
     expect(plan.warnings[0]).toBe(
-      "20020000.usb: dropped 'clocks': host clock /soc/clock-controller@20000000 is not a fixed-clock",
+      "20020000.usb: dropped 'clocks': host clock /soc/clock-controller@20000000 is not a fixed-clock and the host DT states no rate for 'ref'",
     );
+  });
+
+  it("names each drop the guest driver may not probe without as a guest-driver finding", async () => {
+    const { plan } = await planGeneric([{ host: "20020000.usb" }]);
+    expect(plan.devices[0]?.findings.map((f) => f.property)).toEqual([
+      "clocks",
+      "resets",
+      "power-domains",
+      "dmas",
+      "phys",
+      "acme,grf",
+    ]);
+    expect(plan.findings).toContain(
+      "20020000.usb: resets: no reset controller in the guest: a driver that requires its resets will not probe",
+    );
+    // A property the config drops on purpose is the user's decision, not a finding.
+    const dropped = await planGeneric([{ host: "20020000.usb", options: { drop: ["resets"] } }]);
+    expect(dropped.plan.devices[0]?.findings.map((f) => f.property)).not.toContain("resets");
+  });
+
+  it("gives controller clocks stand-in fixed-clocks at the rates the host DT states and the config gives", async () => {
+    const { plan, guest } = await planGeneric([
+      { host: "20040000.mmc", options: { clockRates: { card: 25_000_000 } } },
+    ]);
+    const device = plan.devices[0]!;
+    expect(device.guestNodes).toEqual([
+      "/platform-bus@c000000/mmc@0",
+      "/clock-20040000.mmc-core",
+      "/clock-20040000.mmc-bus",
+      "/clock-20040000.mmc-card",
+    ]);
+    const rate = (path: string) => guest.root.child(path.slice(1))?.property("clock-frequency");
+    expect(device.guestNodes.slice(1).map((p) => asU32(rate(p)!))).toEqual([
+      50_000_000, 12_000_000, 25_000_000,
+    ]);
+    expect(device.warnings.slice(0, 3).map((w) => w.message)).toEqual([
+      "clock '20040000.mmc-core': stand-in fixed-clock /clock-20040000.mmc-core at 50000000 Hz, rate from the host DT's assigned-clock-rates",
+      "clock '20040000.mmc-bus': stand-in fixed-clock /clock-20040000.mmc-bus at 12000000 Hz, rate from the host DT's /oscillator through /clock-div2",
+      "clock '20040000.mmc-card': stand-in fixed-clock /clock-20040000.mmc-card at 25000000 Hz, rate from the config's clockRates",
+    ]);
+    const node = guest.root.child("platform-bus@c000000")?.child("mmc@0");
+    expect(asStrings(node!.property("clock-names")!)).toEqual(["core", "bus", "card"]);
+    expect(device.findings).toEqual([]);
+  });
+
+  it("leaves clocks out and records a finding when a rate is unknown", async () => {
+    const { plan, guest } = await planGeneric([{ host: "20040000.mmc" }]);
+    expect(plan.devices[0]?.guestNodes).toEqual(["/platform-bus@c000000/mmc@0"]);
+    expect(guest.root.child("platform-bus@c000000")?.child("mmc@0")?.hasProperty("clocks")).toBe(
+      false,
+    );
+    expect(plan.devices[0]?.findings).toEqual([
+      {
+        property: "clocks",
+        message:
+          "the guest driver will not probe without its clocks (host clock /soc/clock-controller@20000000 is not a fixed-clock and the host DT states no rate for 'card'); give each rate in Hz in the device's options.clockRates, keyed by its clock-names entry",
+      },
+    ]);
+  });
+
+  it("refuses a clock rate that is not a whole number of Hz in a u32", async () => {
+    await expect(
+      planGeneric([{ host: "20040000.mmc", options: { clockRates: { card: 2 ** 32 } } }]),
+    ).rejects.toMatchObject({
+      code: "BOARD_OPTIONS",
+      message: expect.stringContaining("$.devices[0].options.clockRates.card"),
+    });
   });
 
   it("replaces fixed clocks with guest copies and drops pin control and status", async () => {
