@@ -141,16 +141,32 @@ for (const step of REATTACH_KILL_STEPS) {
   result.reattachFaults.push({ step, detach, killed, mid, restore, after: snapshot(TPM) });
 }
 
-// Two detaches of one device at once: one wins, the other is told why not.
-const racers = [0, 1].map(() => {
-  const child = spawn(PLATPASS[0], [PLATPASS[1], "detach", TPM], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = collect(child);
-  return waitExit(child).then((exit) => ({ ...exit, ...output() }));
+// Two detaches of one device at once. Left to timing, the second could start after the first
+// had finished and find the device already detached; so the first is stopped (SIGSTOP) the
+// moment its lock appears, the second runs while the first holds the device, then the first
+// goes on. lockHeld records whether the lock was still the first's when it was stopped.
+const lockFile = `${env.PLATPASS_STATE}/locks/${TPM}.lock`;
+const first = spawn(PLATPASS[0], [PLATPASS[1], "detach", TPM], {
+  env,
+  stdio: ["ignore", "pipe", "pipe"],
 });
-result.race = await Promise.all(racers);
+const firstOutput = collect(first);
+let firstExit;
+const firstDone = waitExit(first).then((exit) => {
+  firstExit = exit;
+  return { ...exit, ...firstOutput() };
+});
+while (!firstExit && !existsSync(lockFile)) await new Promise((r) => setTimeout(r, 2));
+first.kill("SIGSTOP");
+let lockHeld = false;
+try {
+  lockHeld = JSON.parse(readFileSync(lockFile, "utf8")).pid === first.pid;
+} catch {
+  // No lock to read: the first had already finished or failed, and lockHeld says so.
+}
+const second = platpass(["detach", TPM]);
+first.kill("SIGCONT");
+result.race = { firstPid: first.pid, lockHeld, first: await firstDone, second };
 result.raceSnapshot = snapshot(TPM);
 result.raceReattach = platpass(["reattach", TPM]);
 

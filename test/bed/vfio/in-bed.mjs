@@ -8,7 +8,8 @@ import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadAddon, openVfioDevice } from "../../../dist/vfio/index.js";
 import { locateVfioDevice } from "../../../dist/vfio/locate.js";
-import { IOCTL } from "../../../dist/vfio/uapi.js";
+import * as uapi from "../../../dist/vfio/uapi.js";
+import { runAddonContract } from "../../support/addon-contract.mjs";
 import { printResult } from "./result-line.mjs";
 import {
   bindToVfio,
@@ -104,7 +105,8 @@ async function addonFacts() {
     kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
     loaded: a.ok ? a.path : null,
     attempts: a.attempts,
-    ioctlsMatch: a.ok && JSON.stringify(a.native.ioctlNumbers()) === JSON.stringify({ ...IOCTL }),
+    ioctlsMatch:
+      a.ok && JSON.stringify(a.native.ioctlNumbers()) === JSON.stringify({ ...uapi.IOCTL }),
   };
 }
 
@@ -235,6 +237,16 @@ async function tpm() {
       return { ownedAfter: native.ownedFds(), secondClose };
     });
   }
+  await step("tpm.contract", async () =>
+    runAddonContract({
+      native: loadAddon().native,
+      uapi,
+      containerPath: "/dev/vfio/vfio",
+      groupPath: (await locateVfioDevice(TPM)).groupPath,
+      quietMs: QUIET_MS,
+      waitMs: IRQ_WAIT_MS,
+    }),
+  );
   await step("tpm.restore", () => restoreDriver(TPM));
 }
 

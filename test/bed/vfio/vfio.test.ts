@@ -3,6 +3,7 @@
 // it recorded. Only this lane may claim to test the kernel; test/unit/vfio tests the logic.
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/index.js";
+import { addonContract } from "../../support/addon-contract.mjs";
 import { parseResult } from "./result-line.mjs";
 
 interface Recorded {
@@ -132,6 +133,13 @@ describe("the TPM (c000000.tpm_tis) in a type1 group", () => {
     });
   });
 });
+
+// The cases test/unit/vfio/contract.test.ts runs against the fake, here against the real addon.
+addonContract(
+  { describe, it, expect },
+  "the real addon keeps the addon contract on the TPM",
+  async (name) => (step("tpm.contract") as Record<string, unknown>)[name],
+);
 
 describe("a virtio-mmio transport (a000000.virtio_mmio) in a type1 group", () => {
   it("reports one 0x200 region without mmap and one edge IRQ", () => {
