@@ -4,7 +4,7 @@ import { loadRegistry } from "../../../src/boards/loader.js";
 import { parseConfig } from "../../../src/config/parse.js";
 import { compileDts, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlan } from "../../../src/plan/build.js";
+import { buildPlanFor } from "../../support/plan.js";
 import { guestFragment } from "./fragment.js";
 
 const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url);
@@ -21,7 +21,7 @@ const cases = [
 
 async function planFixture(plugin: string, hosts: string[]) {
   const hostTree = readDtb(await compileDts(readFileSync(fixture(`${plugin}.host.dts`), "utf8")));
-  const result = buildPlan({
+  const result = buildPlanFor({
     config: parseConfig({ devices: hosts.map((host) => ({ host })), machine: { accel: "tcg" } }),
     hostDevices: devicesFromDtb(hostTree),
     hostTree,
