@@ -2,21 +2,31 @@ import { hostTreeOf } from "../boards/host-tree.js";
 import { loadRegistry } from "../boards/loader.js";
 import { matchReport } from "../boards/match.js";
 import { readDtbFile } from "../fdt/file.js";
+import type { Fdt } from "../fdt/tree.js";
 import { hostFromDtb } from "../host/dt/offline.js";
-import { liveHost } from "../host/live/discover.js";
-import { readLiveDt } from "../host/live/livedt.js";
-import { Sysfs } from "../host/live/sysfs.js";
-import { vfioProbe } from "../host/live/vfioprobe.js";
+import { readLiveHost, type VfioProbe } from "../host/live/discover.js";
+import type { HostModel } from "../host/model.js";
 import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
 import { hostModelJson, hostModelText } from "./host-table.js";
 import { writeJsonDocument } from "./json-stream.js";
 
+/**
+ * VFIO is asked only about devices bound to it, which most hosts have none of: its addon
+ * loader and device code (a dozen modules) load at the first.
+ */
+const vfioProbe: VfioProbe = async (device) =>
+  (await import("../host/live/vfioprobe.js")).vfioProbe(device);
+
+async function offlineHost(file: string): Promise<{ model: HostModel; tree: Fdt }> {
+  const tree = await readDtbFile(file);
+  return { model: hostFromDtb(tree, file), tree };
+}
+
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   const dtb = stringOption(args, "host-dtb");
-  const tree = dtb ? await readDtbFile(dtb) : undefined;
-  const model = tree ? hostFromDtb(tree, dtb) : await liveHost({ vfioProbe });
+  const { model, tree } = dtb ? await offlineHost(dtb) : await readLiveHost({ vfioProbe });
   const registry = await loadRegistry();
-  const hostTree = hostTreeOf(tree ?? (await readLiveDt(new Sysfs())));
+  const hostTree = hostTreeOf(tree);
   const plugins = function* () {
     for (const d of model.devices) yield matchReport(registry, d, hostTree);
   };

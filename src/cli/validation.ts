@@ -1,7 +1,7 @@
 /** `--validate` for plan and dtb: asking for the validation, and its findings as text. */
 import type { Fdt } from "../fdt/tree.js";
 import type { Plan } from "../plan/types.js";
-import { type PlanValidation, readHostTree, validatePlan } from "../world/validate-plan.js";
+import type { PlanValidation } from "../world/validate-plan.js";
 import { type CommandIO, flag, type ParsedArgs, stringOption } from "./command.js";
 
 /** The validation the arguments ask for (--validate, or --bindings), else undefined. */
@@ -13,6 +13,8 @@ export async function requestedValidation(
 ): Promise<PlanValidation | undefined> {
   const bindings = stringOption(args, "bindings");
   if (!flag(args, "validate") && bindings === undefined) return undefined;
+  // dt-validate's runner, the bindings' cache and their fetch (execa among them) load only here.
+  const { readHostTree, validatePlan } = await import("../world/validate-plan.js");
   return validatePlan(loaded.plan, loaded.guest, await readHostTree(hostDtb), {
     path: bindings,
     progress: io.progress,

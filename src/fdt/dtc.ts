@@ -2,10 +2,10 @@
  * Adapter over Debian's dtc and fdtoverlay (package device-tree-compiler). dtc's stderr is
  * turned into structured diagnostics; a failed compile is an InputError carrying them.
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type Result } from "execa";
 import { EnvironmentError, InputError } from "../errors.js";
 
 export interface Diagnostic {
@@ -97,31 +97,51 @@ export function parseDiagnostics(stderr: string, source?: string): Diagnostic[] 
   return out;
 }
 
-type BufferResult = Result<{ encoding: "buffer"; reject: false; stripFinalNewline: false }>;
-
-async function run(
-  tool: string,
-  args: string[],
-  input?: Uint8Array | string,
-): Promise<BufferResult> {
-  const r = (await execa(tool, args, {
-    reject: false,
-    encoding: "buffer",
-    // A DTB may end in 0x0a, and dtc's DTS ends in a newline: keep every byte.
-    stripFinalNewline: false,
-    ...(input === undefined ? {} : { input }),
-  })) as BufferResult;
-  if ((r as { code?: string }).code === "ENOENT") {
-    throw new EnvironmentError("DTC_MISSING", `${tool} is not installed`, {
-      hint: "Install it: apt-get install device-tree-compiler",
-    });
-  }
-  return r;
+interface ToolResult {
+  /** null when a signal ended the tool. */
+  exitCode: number | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
 }
 
-const stderrText = (r: BufferResult) => new TextDecoder().decode(r.stderr);
+/**
+ * Runs dtc or fdtoverlay, every byte of its output kept (a DTB may end in 0x0a, dtc's DTS
+ * ends in a newline). child_process, not execa: `platpass dtb` runs dtc once, and loading
+ * execa's hundred modules cost that process more than the run itself.
+ */
+function run(tool: string, args: string[], input?: Uint8Array | string): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      reject(
+        e.code === "ENOENT"
+          ? new EnvironmentError("DTC_MISSING", `${tool} is not installed`, {
+              hint: "Install it: apt-get install device-tree-compiler",
+              cause: e,
+            })
+          : e,
+      );
+    });
+    child.on("close", (exitCode) => {
+      resolve({
+        exitCode,
+        stdout: new Uint8Array(Buffer.concat(stdout)),
+        stderr: new Uint8Array(Buffer.concat(stderr)),
+      });
+    });
+    // A tool that fails before reading all its input closes the pipe: its exit code says why.
+    child.stdin.on("error", () => {});
+    child.stdin.end(input);
+  });
+}
 
-function checked(tool: string, r: BufferResult, source?: string): Uint8Array {
+const stderrText = (r: ToolResult) => new TextDecoder().decode(r.stderr);
+
+function checked(tool: string, r: ToolResult, source?: string): Uint8Array {
   if (r.exitCode !== 0) {
     const stderr = stderrText(r);
     throw new DtcError(tool, parseDiagnostics(stderr, source), stderr, source);
