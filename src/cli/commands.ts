@@ -59,7 +59,7 @@ const VALIDATE_HELP = [
   "      --validate      check each guest node with dt-schema's dt-validate against Linux 6.1's",
   "                      bindings (processed once, cached: 'platpass provision --for validate');",
   "                      each error is marked inherited (the host node breaks the rule too) or",
-  "                      introduced by the plan. Findings do not change the exit status",
+  "                      introduced by the plan. Binding errors do not change the exit status",
   "      --bindings PATH validate against a kernel tree, bindings folder, source tarball or",
   "                      processed schema (.json) instead (implies --validate; default",
   "                      $PLATPASS_BINDINGS)",

@@ -18,6 +18,7 @@ import { asStrings } from "../../../src/fdt/values.js";
 import type { Plan } from "../../../src/plan/types.js";
 import { planConfigFile } from "../../../src/world/plan-file.js";
 import { readHostTree, validatePlan } from "../../../src/world/validate-plan.js";
+import { readmeBlockAfter } from "../../support/readme.js";
 import { guestFragment } from "../boards/fragment.js";
 
 /** Rates for the GMAC's CRU clocks, which rk3399-firefly's DT states none of. */
@@ -31,8 +32,8 @@ const GMAC_RATES = {
   pclk_mac: 100_000_000,
 };
 const GMAC = { host: "fe300000.ethernet", options: { clockRates: GMAC_RATES } };
-/** The SDHCI's clk_xin has assigned-clock-rates in the DT; clk_ahb is the config's. */
-const SDHCI = { host: "fe330000.mmc", options: { clockRates: { clk_ahb: 100_000_000 } } };
+/** The SDHCI's clk_xin has assigned-clock-rates in the DT; clk_ahb is the config's (the README's). */
+const SDHCI = JSON.parse(readmeBlockAfter("rk3399's SDHCI, say,", "json")).devices[0];
 
 let dir: string;
 let hostDtb: string;
