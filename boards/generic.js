@@ -136,16 +136,21 @@ const FINDINGS = {
   "power-domains": () =>
     "no power domain in the guest (the host keeps the device's domain): a driver that requires one will not probe",
   phys: (ctx, value) => {
-    const providers = ctx.values
-      .asU32s(value)
-      .map((word) => ctx.hostTree.nodeByPhandle(word))
-      .filter((node) => node?.properties.has("#phy-cells"));
-    const real = providers.filter((node) => {
-      const compatible = node?.properties.get("compatible");
-      return !compatible || !ctx.values.asStrings(compatible).includes("usb-nop-xceiv");
-    });
-    if (providers.length > 0 && real.length === 0) return undefined;
-    const named = real.map((node) => node?.path ?? "an unknown node").join(", ");
+    const words = ctx.values.asU32s(value);
+    /** @type {import("platpass/boards").HostNode[]} */
+    const real = [];
+    for (let i = 0; i < words.length; ) {
+      const node = ctx.hostTree.nodeByPhandle(/** @type {number} */ (words[i]));
+      const cellsValue = node?.properties.get("#phy-cells");
+      if (!node || !cellsValue)
+        return "its PHY is not in the host tree: a driver that requires it will not probe";
+      const compatible = node.properties.get("compatible");
+      if (!compatible || !ctx.values.asStrings(compatible).includes("usb-nop-xceiv"))
+        real.push(node);
+      i += 1 + ctx.values.asU32(cellsValue);
+    }
+    if (real.length === 0) return undefined;
+    const named = real.map((node) => node.path).join(", ");
     return `the PHY ${named} is driven by the host: a driver that requires its PHY will not probe`;
   },
 };

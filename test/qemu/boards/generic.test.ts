@@ -67,6 +67,10 @@ describe("the generic plugin", () => {
     // A property the config drops on purpose is the user's decision, not a finding.
     const dropped = await planGeneric([{ host: "20020000.usb", options: { drop: ["resets"] } }]);
     expect(dropped.plan.devices[0]?.findings.map((f) => f.property)).not.toContain("resets");
+    // A usb-nop-xceiv PHY needs no driver: dropping it costs the guest driver nothing.
+    const nop = await planGeneric([{ host: "20050000.usb" }]);
+    expect(nop.plan.devices[0]?.warnings.map((w) => w.property)).toContain("phys");
+    expect(nop.plan.devices[0]?.findings).toEqual([]);
   });
 
   it("gives controller clocks stand-in fixed-clocks at the rates the host DT states and the config gives", async () => {
