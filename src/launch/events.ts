@@ -63,6 +63,8 @@ export type LaunchEvent =
       event: "planned";
       devices: PlannedDeviceSummary[];
       warnings: string[];
+      /** What the guest driver will lack (`plan --strict` refuses these). */
+      findings: string[];
       dtb: string;
       vfio: { backend: VfioBackend; reason: string };
     }
@@ -101,6 +103,7 @@ export function describeEvent(e: LaunchEvent): string[] {
           ...d.irqs.map((i) => `  IRQ ${i.index}: SPI ${i.spi} (${i.trigger})`),
         ]),
         ...e.warnings.map((w) => `plan warning: ${w}`),
+        ...e.findings.map((f) => `guest-driver finding: ${f}`),
         `guest device tree: ${e.dtb}`,
         `VFIO path: ${e.vfio.backend} (${e.vfio.reason})`,
       ];

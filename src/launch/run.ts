@@ -90,6 +90,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       event: "planned",
       devices: plannedEvent(plan.devices),
       warnings: plan.warnings,
+      findings: plan.findings,
       dtb: plan.guest.dtbFile,
       vfio: plan.qemu.vfio,
     });

@@ -16,6 +16,7 @@ describe("describeEvent", () => {
           },
         ],
         warnings: [],
+        findings: ["c000000.tpm_tis: resets: the guest has no reset controller"],
         dtb: "/tmp/guest.dtb",
         vfio: {
           backend: "legacy",
@@ -26,8 +27,15 @@ describe("describeEvent", () => {
       "planned c000000.tpm_tis as vfio-platform (plugin tpm-tis)",
       "  region 0: 0xc000000 size 0x5000",
       "  IRQ 0: SPI 112 (level)",
+      "guest-driver finding: c000000.tpm_tis: resets: the guest has no reset controller",
       "guest device tree: /tmp/guest.dtb",
       "VFIO path: legacy (QEMU 7.2.15's vfio-platform has no fd or iommufd property)",
+    ]);
+  });
+
+  it("gives a stage's time in seconds", () => {
+    expect(describeEvent({ event: "stage", stage: "detach", ms: 1234 })).toEqual([
+      "(detach took 1.23 s)",
     ]);
   });
 
