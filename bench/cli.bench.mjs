@@ -1,0 +1,126 @@
+// The CLI as whole processes, each against a baseline process measured in the same rounds.
+// Here: `platpass dtb` of AMD Seattle's two xgbe ports offline (the board DTB from Debian's
+// arm64 kernel package, the base DTB cached) against one bare `qemu-system-aarch64 -M
+// virt,dumpdtb=` run, and `platpass --version` / `plan --help` against `node -e 1`. Then in
+// the emulated ARM host (one boot; TCG, the checkout over 9p), where every module file a
+// command reads is slow: `--version`, `plan --help` and `list --json` against `node -e 1`.
+// Targets: dtb within 3x of the dump; --help within 2x of node, here and there; list --json
+// under 5 s there. PLATPASS_BENCH_BED=0 leaves the emulated host out.
+//
+// The machine is shared, so load drifts during a run: the processes are run in alternating
+// rounds and each ratio is the median of the per-round ratios.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runInBed } from "../dist/bed/index.js";
+import { debianPackage, newestArm64KernelAbi } from "../dist/env/debian.js";
+import { findQemu } from "../dist/qemu/binary.js";
+
+const ROUNDS = Number(process.env.PLATPASS_BENCH_ROUNDS ?? 11);
+const bin = new URL("../bin/platpass.js", import.meta.url).pathname;
+
+const abi = await newestArm64KernelAbi();
+const pkg = await debianPackage(`linux-image-${abi}`, "arm64");
+const seattle = join(pkg.root, "usr/lib", `linux-image-${abi}`, "amd/amd-overdrive-rev-b1.dtb");
+const qemu = (await findQemu()).path;
+
+const work = mkdtempSync(join(tmpdir(), "platpass-cli-bench-"));
+const config = join(work, "xgbe.json");
+writeFileSync(
+  config,
+  JSON.stringify({
+    machine: { accel: "tcg" },
+    devices: [{ host: "e0700000.xgmac" }, { host: "e0900000.xgmac" }],
+  }),
+);
+
+const processes = {
+  dump: [qemu, "-M", `virt,dumpdtb=${join(work, "virt.dtb")}`, "-nodefaults", "-display", "none"],
+  dtb: ["node", bin, "dtb", config, "--host-dtb", seattle, "-o", join(work, "guest.dtb")],
+  node: ["node", "-e", "1"],
+  version: ["node", bin, "--version"],
+  help: ["node", bin, "plan", "--help"],
+};
+
+/** Wall milliseconds of one run of the process, which must succeed. */
+function run(argv) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The first dtb dumps the base DTB into the cache (and every first run reads from disk).
+for (const argv of Object.values(processes)) run(argv);
+
+const samples = Object.fromEntries(Object.keys(processes).map((k) => [k, []]));
+for (let i = 0; i < ROUNDS; i++) {
+  for (const [name, argv] of Object.entries(processes)) samples[name].push(run(argv));
+}
+rmSync(work, { recursive: true, force: true });
+
+const ms = (name) => `${median(samples[name]).toFixed(0)} ms`;
+const ratio = (name, base) => median(samples[name].map((t, i) => t / samples[base][i]));
+const verdict = (r, target) => `[target <= ${target}x: ${r <= target ? "met" : "MISSED"}]`;
+
+console.log(`board: ${seattle}; QEMU: ${qemu}; ${ROUNDS} rounds, medians`);
+console.log(`baseline: one bare 'qemu-system-aarch64 -M virt,dumpdtb=' run: ${ms("dump")}`);
+const dtb = ratio("dtb", "dump");
+console.log(
+  `platpass dtb, 2 xgbe ports offline: ${ms("dtb")} = ${dtb.toFixed(2)}x the dump  ${verdict(dtb, 3)}`,
+);
+console.log(`baseline: node -e 1: ${ms("node")}`);
+console.log(`platpass --version: ${ms("version")} = ${ratio("version", "node").toFixed(2)}x node`);
+const help = ratio("help", "node");
+console.log(`platpass plan --help: ${ms("help")} = ${help.toFixed(2)}x node  ${verdict(help, 2)}`);
+
+if (process.env.PLATPASS_BENCH_BED !== "0") {
+  const BED_ROUNDS = 3;
+  const inBed = {
+    node: "node -e 1",
+    version: "platpass --version",
+    help: "platpass plan --help",
+    list: "platpass list --json",
+  };
+  // Every command once first: the first run of anything reads node and its libraries in.
+  const script = [
+    ...Object.values(inBed).map((c) => `${c} >/dev/null 2>&1`),
+    `for i in $(seq ${BED_ROUNDS}); do`,
+    ...Object.entries(inBed).map(
+      ([name, c]) =>
+        `  a=$(date +%s%N); ${c} >/dev/null 2>&1 || echo "@@failed ${name}"; b=$(date +%s%N); echo "@@ms ${name} $(( (b - a) / 1000000 ))"`,
+    ),
+    "done",
+  ];
+  const r = await runInBed({
+    command: ["sh", "-c", script.join("\n")],
+    timeoutMs: 3_600_000,
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  const failed = [...r.output.matchAll(/^@@failed (\w+)/gm)].map((m) => m[1]);
+  if (r.exitCode !== 0 || failed.length > 0) {
+    throw new Error(`in the emulated host: exit ${r.exitCode}, failed: ${failed.join(", ")}`);
+  }
+  const bed = Object.fromEntries(Object.keys(inBed).map((k) => [k, []]));
+  for (const m of r.output.matchAll(/^@@ms (\w+) (\d+)/gm)) bed[m[1]].push(Number(m[2]));
+  const bedMs = (name) => `${(median(bed[name]) / 1000).toFixed(2)} s`;
+  const bedRatio = (name) => median(bed[name].map((t, i) => t / bed.node[i]));
+  console.log(
+    `emulated ARM host, one boot, ${BED_ROUNDS} rounds: baseline node -e 1: ${bedMs("node")}`,
+  );
+  console.log(
+    `  platpass --version: ${bedMs("version")} = ${bedRatio("version").toFixed(2)}x node`,
+  );
+  const bedHelp = bedRatio("help");
+  console.log(
+    `  platpass plan --help: ${bedMs("help")} = ${bedHelp.toFixed(2)}x node  ${verdict(bedHelp, 2)}`,
+  );
+  const list = median(bed.list) / 1000;
+  console.log(
+    `  platpass list --json: ${bedMs("list")} = ${bedRatio("list").toFixed(2)}x node  [target < 5 s: ${list < 5 ? "met" : "MISSED"}]`,
+  );
+}
