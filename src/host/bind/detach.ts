@@ -18,7 +18,7 @@ import {
   waitForDriver,
   waitUntil,
 } from "./binding.js";
-import { advance, type JournalEntry, readEntry, writeEntry } from "./journal.js";
+import { advance, isoTime, type JournalEntry, readEntry, writeEntry } from "./journal.js";
 import { killPoint } from "./killpoint.js";
 import { type DeviceLock, lockDevice } from "./lock.js";
 import { currentOwner } from "./owner.js";
@@ -109,7 +109,7 @@ async function detachOne(
     owner: currentOwner(),
     phase: "detaching",
     step: "override",
-    updated: new Date().toISOString(),
+    updated: isoTime(Date.now()),
   };
   writeEntry(state, entry);
   killPoint("journaled");

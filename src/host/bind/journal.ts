@@ -95,6 +95,41 @@ export function writeEntry(state: string, entry: JournalEntry): void {
   writeDurably(entryPath(journal, entry.device), `${JSON.stringify(entry, null, 2)}\n`);
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * `ms` since the epoch as Date's toISOString prints it (2026-12-01T15:56:04.829Z), for years
+ * 0-9999, from the day count by Hinnant's civil_from_days. Not toISOString itself: its first
+ * call in a process has V8 set up ICU's time zone, which with neither TZ nor /etc/localtime
+ * scans /usr/share/zoneinfo — 13-20 s in the emulated host (root over 9p), paid by every
+ * detach, reattach and launch at its first journal write.
+ */
+export function isoTime(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  const inDay = ms - days * DAY_MS;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear =
+    dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const m = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * m + 2) / 5) + 1;
+  const month = m < 10 ? m + 3 : m - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const time = [3_600_000, 60_000, 1000].map((unit, i) =>
+    pad(Math.floor(inDay / unit) % (i === 0 ? 24 : 60)),
+  );
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${time.join(":")}.${pad(inDay % 1000, 3)}Z`;
+}
+
 /** Updates phase/step of an entry and writes it durably; returns the new entry. */
 export function advance(
   state: string,
@@ -102,7 +137,7 @@ export function advance(
   phase: JournalPhase,
   step: string,
 ): JournalEntry {
-  const next = { ...entry, phase, step, updated: new Date().toISOString() };
+  const next = { ...entry, phase, step, updated: isoTime(Date.now()) };
   writeEntry(state, next);
   return next;
 }

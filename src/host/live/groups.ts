@@ -3,7 +3,6 @@
  * to a vfio driver or to none. Anything else in the group could be reached by the
  * assigned device's DMA, so the kernel refuses it and so does platpass, earlier and by name.
  */
-import { basename } from "node:path";
 import { HostError } from "../../errors.js";
 import type { Sysfs } from "./sysfs.js";
 
@@ -24,10 +23,9 @@ export async function groupMembers(sysfs: Sysfs, group: number): Promise<GroupMe
   const names = await sysfs.list(dir);
   return Promise.all(
     names.map(async (name) => {
-      const subsystem = await sysfs.link(`${dir}/${name}/subsystem`);
       return {
         name,
-        bus: subsystem === undefined ? undefined : basename(subsystem),
+        bus: await sysfs.linkName(`${dir}/${name}/subsystem`),
         driver: await sysfs.linkName(`${dir}/${name}/driver`),
       };
     }),

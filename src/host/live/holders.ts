@@ -18,7 +18,13 @@ export async function vfioGroupNode(sysfs: Sysfs, group: number): Promise<string
   return undefined;
 }
 
+/**
+ * The processes holding the group's node open, read from every /proc/PID/fd. A group
+ * without a node has none: a node removed while open reads back as "/dev/vfio/N (deleted)",
+ * not as the group, so the scan (a few hundred ms under TCG) is skipped.
+ */
 export async function groupHolders(sysfs: Sysfs, group: number): Promise<Holder[]> {
+  if ((await vfioGroupNode(sysfs, group)) === undefined) return [];
   const nodes = [`/dev/vfio/${group}`, `/dev/vfio/noiommu-${group}`];
   const out: Holder[] = [];
   for (const entry of await sysfs.list("/proc")) {
@@ -26,7 +32,8 @@ export async function groupHolders(sysfs: Sysfs, group: number): Promise<Holder[
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const fds = await sysfs.list(`/proc/${pid}/fd`).catch(() => []);
     for (const fd of fds) {
-      const target = await sysfs.link(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+      // An open file's link is its absolute path; sockets and pipes ("pipe:[N]") never match.
+      const target = await sysfs.target(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
       if (target && nodes.includes(target)) {
         out.push({ pid, command: (await sysfs.read(`/proc/${pid}/comm`).catch(() => "")) ?? "" });
         break;

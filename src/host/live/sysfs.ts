@@ -3,9 +3,22 @@
  * tests point everything at a captured tree and production uses "/". Reads return
  * undefined for what does not exist; writes go straight through as one write(2), which is
  * what sysfs attributes need.
+ *
+ * Every call is a synchronous system call behind an async signature: sysfs and procfs
+ * answer from memory, while fs/promises turns each open, stat, read and close into a
+ * thread-pool round trip, 5-30 ms apiece under TCG in the emulated host (a detach made
+ * about sixty of them).
  */
-import { closeSync, openSync, writeSync } from "node:fs";
-import { access, readdir, readFile, readlink, realpath } from "node:fs/promises";
+import {
+  accessSync,
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join, posix } from "node:path";
 
 function isMissing(e: unknown): boolean {
@@ -27,7 +40,7 @@ export class Sysfs {
 
   async exists(p: string): Promise<boolean> {
     try {
-      await access(this.path(p));
+      accessSync(this.path(p));
       return true;
     } catch {
       return false;
@@ -37,7 +50,7 @@ export class Sysfs {
   /** A text attribute without its trailing newline, or undefined when absent. */
   async read(p: string): Promise<string | undefined> {
     try {
-      return (await readFile(this.path(p), "utf8")).replace(/\n$/, "");
+      return readFileSync(this.path(p), "utf8").replace(/\n$/, "");
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
@@ -46,38 +59,51 @@ export class Sysfs {
 
   async readBytes(p: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(this.path(p)));
+      return new Uint8Array(readFileSync(this.path(p)));
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
     }
   }
 
-  /** A symlink's target resolved to an absolute kernel path (sysfs links are relative). */
-  async link(p: string): Promise<string | undefined> {
+  /** A symlink's target as the kernel wrote it, undefined when `p` is absent or not a link. */
+  async target(p: string): Promise<string | undefined> {
     try {
-      const target = await readlink(this.path(p));
-      if (target.startsWith("/")) return target;
-      // Relative to the link's real directory: sysfs paths run through symlinked dirs.
-      const realDir = await realpath(this.path(dirname(p)));
-      const rootReal = await realpath(this.root);
-      const dir = rootReal === "/" ? realDir : realDir.slice(rootReal.length) || "/";
-      return posix.resolve(dir, target);
+      return readlinkSync(this.path(p));
     } catch (e) {
       if (isMissing(e) || (e as NodeJS.ErrnoException).code === "EINVAL") return undefined;
       throw e;
     }
   }
 
-  /** The last component of a symlink's target: a driver name, a group number. */
+  /** A symlink's target resolved to an absolute kernel path (sysfs links are relative). */
+  async link(p: string): Promise<string | undefined> {
+    const target = await this.target(p);
+    if (target === undefined || target.startsWith("/")) return target;
+    try {
+      // Relative to the link's real directory: sysfs paths run through symlinked dirs.
+      const realDir = realpathSync.native(this.path(dirname(p)));
+      const rootReal = realpathSync.native(this.root);
+      const dir = rootReal === "/" ? realDir : realDir.slice(rootReal.length) || "/";
+      return posix.resolve(dir, target);
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The last component of a symlink's target: a driver name, a group number. The kernel's
+   * links end in that name, so the target needs no resolving (two realpath calls saved).
+   */
   async linkName(p: string): Promise<string | undefined> {
-    const target = await this.link(p);
+    const target = await this.target(p);
     return target === undefined ? undefined : basename(target);
   }
 
   async list(p: string): Promise<string[]> {
     try {
-      return (await readdir(this.path(p))).sort();
+      return readdirSync(this.path(p)).sort();
     } catch (e) {
       if (isMissing(e)) return [];
       throw e;

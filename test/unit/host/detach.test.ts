@@ -55,6 +55,8 @@ describe("detach refuses before changing anything", () => {
     await symlink("/dev/vfio/0", join(root, "proc/4343/fd/9"));
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(root, "proc/4343/comm"), "qemu-system-aar\n");
+    // The group's node exists while it is open: another member is bound to vfio.
+    await writeFile(join(root, "dev/vfio/0"), "");
     await expect(detachDevices(["c000000.tpm_tis"], { sysfs, state })).rejects.toMatchObject({
       code: "HOST_GROUP_BUSY",
       message: "IOMMU group 0 of c000000.tpm_tis is in use by pid 4343 (qemu-system-aar)",
