@@ -5,7 +5,7 @@
  */
 import { HostError } from "../../errors.js";
 import type { HostBus } from "../device.js";
-import { deviceDir, readDriver } from "../live/discover.js";
+import { deviceDir, readDriver } from "../live/device-sysfs.js";
 import { groupHolders } from "../live/holders.js";
 import type { Sysfs } from "../live/sysfs.js";
 

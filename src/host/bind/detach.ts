@@ -6,7 +6,7 @@
  */
 import { HostError } from "../../errors.js";
 import type { HostBus } from "../device.js";
-import { deviceDir, readDriver, readGroup, readOverride } from "../live/discover.js";
+import { deviceDir, readDriver, readGroup, readOverride } from "../live/device-sysfs.js";
 import { assertGroupViable } from "../live/groups.js";
 import { vfioGroupNode } from "../live/holders.js";
 import { Sysfs } from "../live/sysfs.js";

@@ -6,7 +6,7 @@
  */
 import { HostError } from "../../errors.js";
 import type { HostBus } from "../device.js";
-import { busOf, deviceDir, readDriver, readGroup } from "../live/discover.js";
+import { busOf, deviceDir, readDriver, readGroup } from "../live/device-sysfs.js";
 import { Sysfs } from "../live/sysfs.js";
 import {
   assertGroupIdle,

@@ -11,6 +11,7 @@ import { compatibleOf } from "../dt/dtprops.js";
 import { irqsFromDt, regionsFromDt } from "../dt/resources.js";
 import type { HostModel } from "../model.js";
 import { deviceReadiness } from "../readiness.js";
+import { BUSES, deviceDir, readDriver, readGroup, readOverride } from "./device-sysfs.js";
 import { type GroupMember, groupMembers } from "./groups.js";
 import { dtPathOf, readLiveDt } from "./livedt.js";
 import { liveHostReadiness } from "./readiness.js";
@@ -22,45 +23,6 @@ export type VfioProbe = (device: HostDevice) => Promise<VfioDeviceInfo | undefin
 export interface LiveOptions {
   sysfs?: Sysfs;
   vfioProbe?: VfioProbe;
-}
-
-export const BUSES: readonly HostBus[] = ["platform", "amba"];
-
-export function deviceDir(bus: HostBus, name: string): string {
-  return `/sys/bus/${bus}/devices/${name}`;
-}
-
-/** driver_override reads "(null)" when unset. */
-export async function readOverride(
-  sysfs: Sysfs,
-  bus: HostBus,
-  name: string,
-): Promise<string | undefined> {
-  const v = await sysfs.read(`${deviceDir(bus, name)}/driver_override`);
-  return v === undefined || v === "(null)" || v === "" ? undefined : v;
-}
-
-export async function readDriver(
-  sysfs: Sysfs,
-  bus: HostBus,
-  name: string,
-): Promise<string | undefined> {
-  return sysfs.linkName(`${deviceDir(bus, name)}/driver`);
-}
-
-export async function readGroup(
-  sysfs: Sysfs,
-  bus: HostBus,
-  name: string,
-): Promise<number | undefined> {
-  const g = await sysfs.linkName(`${deviceDir(bus, name)}/iommu_group`);
-  return g === undefined ? undefined : Number(g);
-}
-
-/** Which bus a device name is on, or undefined when neither has it. */
-export async function busOf(sysfs: Sysfs, name: string): Promise<HostBus | undefined> {
-  for (const bus of BUSES) if (await sysfs.exists(deviceDir(bus, name))) return bus;
-  return undefined;
 }
 
 async function liveDevice(
