@@ -61,7 +61,9 @@ mount -t sysfs sysfs $R/sys
 mount --bind /lib/modules $R/usr/lib/modules
 hostname platpass-bed
 # The userland is read-only, so platpass keeps its journal and locks on /run (a tmpfs).
-ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=\${TERM:-linux} PLATPASS_STATE=/run/platpass"
+# TZ: the userland has no /etc/localtime, and without TZ a process's first date formatting
+# makes ICU search /usr/share/zoneinfo over 9p (11-20 s under TCG, 24 ms with TZ=UTC).
+ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=\${TERM:-linux} TZ=UTC PLATPASS_STATE=/run/platpass"
 echo "${BED_MARKERS.start}"
 if [ "$(cat $R/run/bed/mode)" = shell ]; then
   setsid -c chroot $R /usr/bin/env -i $ENV /bin/bash -l <>/dev/ttyAMA0 >&0 2>&0
