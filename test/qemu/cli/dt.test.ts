@@ -3,7 +3,8 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
-const fixture = (name: string) => new URL(`../../unit/fdt/fixtures/${name}`, import.meta.url).pathname;
+const fixture = (name: string) =>
+  new URL(`../../unit/fdt/fixtures/${name}`, import.meta.url).pathname;
 const platpass = (...args: string[]) => execa("node", [bin, ...args], { reject: false });
 
 describe("platpass dt dts", () => {

@@ -40,10 +40,7 @@ async function planFor(binary: QemuBinary): Promise<Plan> {
   const config = parseConfig({ devices: [{ host: TPM }], machine: { accel: "tcg" } });
   const hostTree = readDtb(
     await compileDts(
-      await readFile(
-        new URL("../boards/fixtures/tpm-tis.host.dts", import.meta.url),
-        "utf8",
-      ),
+      await readFile(new URL("../boards/fixtures/tpm-tis.host.dts", import.meta.url), "utf8"),
     ),
   );
   const base = await baseDtb({ binary, machine: machineOf(config.machine) }, { cacheDir: work });
