@@ -14,9 +14,9 @@ import { parseConfig } from "../../../src/config/parse.js";
 import { findNode, readDtb } from "../../../src/fdt/index.js";
 import { devicesFromDtb } from "../../../src/host/dt/offline.js";
 import { baseDtb } from "../../../src/machvirt/base-dtb.js";
-import { buildPlanFor } from "../../support/plan.js";
 import { machineOf } from "../../../src/plan/qemu-args.js";
 import { findQemu } from "../../../src/qemu/binary.js";
+import { buildPlanFor } from "../../support/plan.js";
 
 const work = mkdtempSync(join(tmpdir(), "platpass-plan-tpm-"));
 let swtpm: Swtpm;
