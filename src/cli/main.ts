@@ -1,7 +1,5 @@
 import { parseArgs } from "node:util";
 import { PlatpassError, UsageError } from "../errors.js";
-import { table } from "../text.js";
-import { version } from "../version.js";
 import type { CommandIO, ParsedArgs } from "./command.js";
 import { type CommandEntry, commands } from "./commands.js";
 
@@ -14,7 +12,16 @@ function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | 
   return undefined;
 }
 
-function overview(): string {
+/**
+ * Only the overview and --version read the package's version (package.json) and print a
+ * table: a command's --help and its run do without both files, each a slow read inside the
+ * emulated host.
+ */
+async function overview(): Promise<string> {
+  const [{ table }, { version }] = await Promise.all([
+    import("../text.js"),
+    import("../version.js"),
+  ]);
   const lines = table(commands.map((c) => [c.name, c.summary])).map((l) => `  ${l}`);
   return [
     `platpass ${version} — assign ARM platform devices to QEMU virt guests through vfio-platform`,
@@ -140,11 +147,11 @@ export async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes("--json");
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-      process.stdout.write(`${overview()}\n`);
+      process.stdout.write(`${await overview()}\n`);
       return argv.length === 0 ? 2 : 0;
     }
     if (argv[0] === "--version" || argv[0] === "-V") {
-      process.stdout.write(`${version}\n`);
+      process.stdout.write(`${(await import("../version.js")).version}\n`);
       return 0;
     }
     const found = findCommand(argv);
