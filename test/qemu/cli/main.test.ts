@@ -26,7 +26,7 @@ describe("platpass CLI", () => {
     const r = await execa("node", [bin, "doctor", "--json"]);
     const { checks } = JSON.parse(r.stdout) as { checks: { name: string; roles: string[] }[] };
     const roles = new Set(checks.flatMap((c) => c.roles));
-    expect([...roles].sort()).toEqual(["bed", "launch", "plan", "tests"]);
+    expect([...roles].sort()).toEqual(["bed", "launch", "plan", "tests", "validate"]);
     expect(checks.map((c) => c.name)).toContain("qemu-system-aarch64");
   });
 
