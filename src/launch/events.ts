@@ -4,6 +4,7 @@
  */
 import type { VfioBackend } from "../plan/vfio-backend.js";
 import type { InjectionPath } from "../qemu/injection.js";
+import { hex } from "../text.js";
 
 export interface DeviceSummary {
   host: string;
@@ -82,8 +83,6 @@ export type LaunchEvent =
   | { event: "warning"; message: string };
 
 export type LaunchListener = (e: LaunchEvent) => void;
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** The human form of an event: lines for stderr (progress) or stdout (guest output). */
 export function describeEvent(e: LaunchEvent): string[] {

@@ -56,8 +56,7 @@ async function checkDevices(
 ): Promise<Map<string, VfioLocation>> {
   const locations = new Map<string, VfioLocation>();
   for (const a of devices) {
-    const checked = await checkThroughVfio(a);
-    locations.set(a.host, checked.location);
+    locations.set(a.host, await checkThroughVfio(a));
     if (a.quiesce) {
       emit({
         event: "quiesced",

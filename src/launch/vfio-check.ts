@@ -7,7 +7,8 @@
  */
 import { HostError } from "../errors.js";
 import type { Assignment } from "../plan/types.js";
-import { LIVE_ROOTS, locateVfioDevice, type VfioLocation, type VfioRoots } from "../vfio/locate.js";
+import { hex } from "../text.js";
+import { LIVE_ROOTS, locateVfioDevice, type VfioLocation } from "../vfio/locate.js";
 import { type OpenOptions, openLocatedVfioDevice } from "../vfio/open.js";
 import type { VfioDeviceInfo } from "../vfio/types.js";
 import { runQuiesce } from "./quiesce.js";
@@ -24,9 +25,7 @@ export function vfioDisagreements(
   for (const r of a.regions) {
     const size = vfio.regions[r.index]?.size;
     if (size !== undefined && size !== r.size) {
-      out.push(
-        `region ${r.index} is 0x${size.toString(16)} bytes in VFIO, 0x${r.size.toString(16)} in the plan`,
-      );
+      out.push(`region ${r.index} is ${hex(size)} bytes in VFIO, ${hex(r.size)} in the plan`);
     }
   }
   if (vfio.irqs.length !== a.irqs.length) {
@@ -35,17 +34,14 @@ export function vfioDisagreements(
   return out;
 }
 
-export interface CheckedDevice {
-  assignment: Assignment;
-  location: VfioLocation;
-  quiesced: boolean;
-}
-
-/** Locates and opens the device, checks it against its assignment, runs its quiesce, closes it. */
+/**
+ * Locates and opens the device, checks it against its assignment, runs its quiesce, closes
+ * it; returns where it was found, for the fd handoff.
+ */
 export async function checkThroughVfio(
   a: Assignment,
-  options: OpenOptions & { roots?: VfioRoots } = {},
-): Promise<CheckedDevice> {
+  options: OpenOptions = {},
+): Promise<VfioLocation> {
   const location = await locateVfioDevice(a.host, options.roots ?? LIVE_ROOTS);
   const device = openLocatedVfioDevice(location, options);
   try {
@@ -64,5 +60,5 @@ export async function checkThroughVfio(
   } finally {
     device.close();
   }
-  return { assignment: a, location, quiesced: a.quiesce !== undefined };
+  return location;
 }

@@ -10,6 +10,7 @@
  * `verifyWiring` talks to QEMU.
  */
 import { QemuError } from "../errors.js";
+import { hex } from "../text.js";
 
 /** What verification needs from one planned device (structurally a subset of the plan's). */
 export interface PlannedWiring {
@@ -94,8 +95,6 @@ export function parseQtree(text: string): QtreeDevice[] {
 export function regionName(device: PlannedWiring, index: number): string {
   return device.regionNames?.[index] ?? `VFIO ${device.host} region ${index}`;
 }
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Mismatches between the planned MMIO and the flat memory map (mmap subregions included). */
 export function checkMemoryMap(devices: readonly PlannedWiring[], flat: FlatRange[]): string[] {

@@ -6,6 +6,7 @@
  * checked here before the addon sees the access.
  */
 import { InputError } from "../errors.js";
+import { hex } from "../text.js";
 import type { VfioRegionInfo } from "./decode.js";
 import { call } from "./errors.js";
 import type { ByteWidth, VfioNative } from "./native.js";
@@ -22,10 +23,6 @@ export interface RegisterIo {
   read64(offset: number): bigint;
   write(offset: number, value: number, width?: NarrowWidth): void;
   write64(offset: number, value: bigint): void;
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
 }
 
 /** Throws unless [offset, offset + width/8) lies in the region and is naturally aligned. */

@@ -5,6 +5,7 @@
  * type is level, as vfio-platform flags it).
  */
 import { type FdtNode, perNode } from "../../fdt/tree.js";
+import { hex } from "../../text.js";
 import type { IrqTrigger, VfioIrq, VfioRegion } from "../../vfio/types.js";
 import { byPhandle, cellAt, isAvailable, propU32 } from "./dtprops.js";
 import { translatedReg } from "./translate.js";
@@ -213,8 +214,6 @@ class InterruptTree {
     return `routing does not reach an interrupt controller within ${MAX_IRQ_HOPS} steps (an interrupt-map or interrupt-parent loop)`;
   }
 }
-
-const hex = (c: number) => `0x${c.toString(16)}`;
 
 /** One step of of_irq_find_parent: the `interrupt-parent` phandle's node, else the parent. */
 function step(n: FdtNode): FdtNode | undefined {
