@@ -19,6 +19,7 @@ import {
   type Fdt,
   type FdtNode,
   findCompatible,
+  phandleOf,
   readDtb,
   writeDtb,
 } from "../fdt/index.js";
@@ -30,6 +31,10 @@ export const FIXUPS_DIR = fileURLToPath(new URL("../../dts/", import.meta.url));
 const MATCH_COMPATIBLE = "platpass,match-compatible";
 const MATCH_ADDRESS = "platpass,match-address";
 const STREAM_ID = "platpass,iommu-stream-id";
+const ADD_NODE = "platpass,add-node";
+const DIRECTIVES = new Set([MATCH_COMPATIBLE, MATCH_ADDRESS, ADD_NODE, STREAM_ID, "phandle"]);
+/** What `dtc -@` adds to the fix-up tree: its labels and where its references sit. */
+const GENERATED = new Set(["__symbols__", "__local_fixups__", "__fixups__"]);
 
 /** Dumps QEMU's DTB for the shape and applies every dts/bed-*.dts; cached per shape. */
 export async function l1Dtb(
@@ -90,7 +95,9 @@ export async function fixupFiles(): Promise<string[]> {
 }
 
 async function compileFixups(file: string): Promise<Fdt> {
-  const r = await execa("dtc", ["-q", "-I", "dts", "-O", "dtb", file], {
+  // In a /plugin/ file, -@ records where each reference to a label sits (__local_fixups__),
+  // so applyFixups can point it at the dump's node instead.
+  const r = await execa("dtc", ["-q", "-@", "-I", "dts", "-O", "dtb", file], {
     encoding: "buffer",
     reject: false,
   });
@@ -103,19 +110,49 @@ async function compileFixups(file: string): Promise<Fdt> {
   return readDtb(r.stdout);
 }
 
-/** Applies one fix-up tree to `fdt` (see dts/bed-tpm.dts for the format). */
+/** Applies one fix-up tree to `fdt` (see dts/bed-tpm.dts and bed-tpm-clocks.dts for the format). */
 export function applyFixups(fdt: Fdt, fixups: Fdt, where: string): void {
-  for (const fix of fixups.root.children) {
-    const target = matchNode(fdt, fix, where);
+  const fixes = fixups.root.children.filter((n) => !GENERATED.has(n.name));
+  const targets = new Map(fixes.map((fix) => [fix, targetNode(fdt, fix, where)]));
+  // dtc gives each referenced label's node a phandle of the fix-up tree's own; it stands for
+  // the node that fix-up node patches or adds.
+  const labelled = new Map<number, FdtNode>();
+  for (const [fix, target] of targets) {
+    const phandle = phandleOf(fix);
+    if (phandle !== undefined) labelled.set(phandle, target);
+  }
+  const references = fixups.root.child("__local_fixups__");
+  for (const [fix, target] of targets) {
     for (const [name, value] of fix.properties) {
-      if (name === MATCH_COMPATIBLE || name === MATCH_ADDRESS) continue;
       if (name === STREAM_ID) {
         target.setProperty("iommus", cells(ensurePhandle(fdt, smmu(fdt, where)), asU32(value)));
-      } else {
-        target.setProperty(name, value);
+      } else if (!DIRECTIVES.has(name)) {
+        const offsets = references?.child(fix.name)?.property(name);
+        target.setProperty(name, offsets ? rebased(fdt, value, asU32s(offsets), labelled) : value);
       }
     }
   }
+}
+
+function targetNode(fdt: Fdt, fix: FdtNode, where: string): FdtNode {
+  return fix.hasProperty(ADD_NODE) ? fdt.root.addChild(fix.name) : matchNode(fdt, fix, where);
+}
+
+/** `value` with the fix-up phandle at each byte offset replaced by its node's phandle in `fdt`. */
+function rebased(
+  fdt: Fdt,
+  value: Uint8Array,
+  offsets: number[],
+  labelled: ReadonlyMap<number, FdtNode>,
+): Uint8Array {
+  const out = new Uint8Array(value);
+  const view = new DataView(out.buffer);
+  for (const offset of offsets) {
+    const node = labelled.get(view.getUint32(offset));
+    // dtc resolves every local reference to a labelled root child, all of which are in `labelled`.
+    view.setUint32(offset, ensurePhandle(fdt, node!));
+  }
+  return out;
 }
 
 function matchNode(fdt: Fdt, fix: FdtNode, where: string): FdtNode {

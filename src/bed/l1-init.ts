@@ -58,6 +58,8 @@ mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
+# platpass reads the devices' clocks and power domains from debugfs (clk, pm_genpd).
+mount -t debugfs debugfs $R/sys/kernel/debug
 mount --bind /lib/modules $R/usr/lib/modules
 hostname platpass-bed
 # The userland is read-only, so platpass keeps its journal and locks on /run (a tmpfs).

@@ -33,6 +33,19 @@ describe.each([3, 2] as const)("the L1 DTB on GICv%i", (gic) => {
     });
   });
 
+  it("gives the TPM apb-pclk and a GPIO gate fed by it, which the PL031 RTC takes as its bus clock", async () => {
+    const dtb = await l1Dtb(cache, { gic, smp: 2, memMiB: 1024 }, () => {});
+    const pclk = await get(dtb, "/apb-pclk", "phandle");
+    const pl061 = await get(dtb, "/pl061@9030000", "phandle");
+    const gate = await get(dtb, "/tpm-bus-gate", "phandle");
+    expect(new Set([pclk, pl061, gate]).size).toBe(3);
+    expect(await get(dtb, "/tpm-bus-gate", "clocks")).toBe(pclk);
+    expect(await get(dtb, "/tpm-bus-gate", "enable-gpios")).toBe(`${pl061} 0 0`);
+    expect(await get(dtb, "/platform-bus@c000000/tpm_tis@0", "clocks")).toBe(`${pclk} ${gate}`);
+    expect(await get(dtb, "/pl031@9010000", "clocks")).toBe(gate);
+    expect(await get(dtb, "/pl011@9000000", "clocks")).toBe(`${pclk} ${pclk}`);
+  });
+
   it("is the dump of that very GIC version", async () => {
     const dtb = await l1Dtb(cache, { gic, smp: 2, memMiB: 1024 }, () => {});
     expect(await execa("fdtget", [dtb, "/intc@8000000", "compatible"])).toMatchObject({
