@@ -31,6 +31,15 @@ export interface ValidateReport {
 const MATCHED = "matched on schema(s)";
 const FROM_SCHEMA = "From schema: ";
 
+/** The file a record line starts with ("FILE: node: message"), looked up, not searched for. */
+function fileOf(line: string, files: ReadonlyMap<string, unknown>): string | undefined {
+  for (let at = line.indexOf(": "); at >= 0; at = line.indexOf(": ", at + 1)) {
+    const file = line.slice(0, at);
+    if (files.has(file)) return file;
+  }
+  return undefined;
+}
+
 /** Parses dt-validate's stderr for `files` (absolute paths, as given to it). */
 export function parseValidateOutput(stderr: string, files: readonly string[]): ValidateReport {
   const records = new Map<string, ValidateRecord[]>(files.map((f) => [f, []]));
@@ -42,8 +51,8 @@ export function parseValidateOutput(stderr: string, files: readonly string[]): V
     open = undefined;
   };
   for (const line of stderr.split("\n")) {
-    const file = files.find((f) => line.startsWith(`${f}: `));
-    if (file) {
+    const file = fileOf(line, records);
+    if (file !== undefined) {
       close();
       open = { file, head: line.slice(file.length + 2), body: [] };
     } else if (open && line.startsWith("\t")) {

@@ -6,9 +6,11 @@
  * Only what the nodes need goes to dt-validate: a small tree of the guest nodes (and their
  * ancestors and phandle providers), one of the host nodes likewise, and the schemas their
  * compatibles select plus those selecting every node (schemaSubset). Both trees go in one
- * run. A guest node the plugin added besides the device's own (a copied fixed clock, say) is
+ * run. validatePlans does the same for many plans in one run (a corpus, say): one subset
+ * for all, one excerpt per host tree, and each distinct small tree checked once. A guest node the plugin added besides the device's own (a copied fixed clock, say) is
  * compared with no host node: its errors count as introduced.
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -106,71 +108,119 @@ function findingsBelow(
   return out;
 }
 
-/** Writes the two small trees, runs dt-validate once, places its records on their nodes. */
-async function validateTrees(
-  bindings: Bindings,
-  guest: Fdt,
-  guestNodes: FdtNode[],
-  host: Fdt,
-  hostNodes: FdtNode[],
-): Promise<{ guest: Map<string, NodeFindings>; host: Map<string, NodeFindings> }> {
-  const compatibles = [...guestNodes, ...hostNodes].flatMap((n) =>
-    [...walk(n)].flatMap(compatiblesOf),
-  );
-  const schema = await subsetFile(bindings, schemaSubset(bindings.index, compatibles));
-  const isPhandle = phandlePropertyTest(bindings.index);
-  const trees = [excerpt(guest, guestNodes, isPhandle), excerpt(host, hostNodes, isPhandle)];
-  const dir = await mkdtemp(join(tmpdir(), "platpass-validate-"));
-  try {
-    const files = [join(dir, "guest.dtb"), join(dir, "host.dtb")];
-    await Promise.all(trees.map((t, i) => writeFile(files[i]!, writeDtb(t))));
-    const report = await runDtValidate(schema, files);
-    const [g, h] = trees.map((t, i) =>
-      placeRecords(
-        [...walk(t.root)].map((n) => n.path),
-        report.records.get(files[i]!) ?? [],
-      ),
-    );
-    return { guest: g!, host: h! };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/** One plan to validate: its guest tree and the host tree its devices came from. */
+export interface PlanToValidate {
+  plan: Pick<Plan, "devices">;
+  guest: Fdt;
+  host: Fdt;
 }
 
-/**
- * Validates the plan's guest nodes in `guest` (the tree `platpass dtb` writes) against the
- * bindings, comparing each device's node with its host node in `host`.
- */
-export async function validatePlan(
-  plan: Pick<Plan, "devices">,
-  guest: Fdt,
-  host: Fdt,
-  options: BindingsOptions = {},
-): Promise<PlanValidation> {
-  const started = performance.now();
-  const bindings = await loadBindings(options);
-  const targets = plan.devices.flatMap((d) =>
+interface Target {
+  device: string;
+  node: FdtNode;
+  hostNode: FdtNode | undefined;
+}
+
+/** Every guest node a plan wrote, each device's first one paired with its host node. */
+function targetsOf({ plan, guest, host }: PlanToValidate): Target[] {
+  return plan.devices.flatMap((d) =>
     d.guestNodes.flatMap((path, i) => {
       const node = findNode(guest, path);
       const hostNode = i === 0 ? findNode(host, d.hostPath) : undefined;
       return node ? [{ device: d.host, node, hostNode }] : [];
     }),
   );
-  const hostNodes = targets.flatMap((t) => (t.hostNode ? [t.hostNode] : []));
-  const placed = await validateTrees(
-    bindings,
-    guest,
-    targets.map((t) => t.node),
-    host,
-    hostNodes,
+}
+
+/** A small tree to hand dt-validate, written once however many plans share its bytes. */
+interface Excerpt {
+  tree: Fdt;
+  file: string;
+}
+
+/**
+ * Writes the small trees (one per plan's guest, one per host tree, identical ones once),
+ * runs dt-validate once over all of them, and places its records on their nodes.
+ */
+async function validateExcerpts(
+  bindings: Bindings,
+  items: readonly PlanToValidate[],
+  targets: readonly Target[][],
+  dir: string,
+): Promise<{ guest: Map<string, NodeFindings>[]; host: Map<string, NodeFindings>[] }> {
+  const isPhandle = phandlePropertyTest(bindings.index);
+  const byBytes = new Map<string, Excerpt>();
+  const bytesOf = new Map<Excerpt, Uint8Array>();
+  const written = (tree: Fdt): Excerpt => {
+    const bytes = writeDtb(tree);
+    const key = createHash("sha256").update(bytes).digest("hex");
+    const known = byBytes.get(key);
+    if (known) return known;
+    const made = { tree, file: join(dir, `${byBytes.size}.dtb`) };
+    byBytes.set(key, made);
+    bytesOf.set(made, bytes);
+    return made;
+  };
+  const guests = items.map((item, i) =>
+    written(
+      excerpt(
+        item.guest,
+        targets[i]!.map((t) => t.node),
+        isPhandle,
+      ),
+    ),
   );
+  // Plans over one host tree share one excerpt of it, holding all their host nodes.
+  const hostNodes = new Map<Fdt, Set<FdtNode>>();
+  items.forEach((item, i) => {
+    const nodes = hostNodes.get(item.host) ?? hostNodes.set(item.host, new Set()).get(item.host)!;
+    for (const t of targets[i]!) if (t.hostNode) nodes.add(t.hostNode);
+  });
+  const hostExcerpts = new Map(
+    [...hostNodes].map(([host, nodes]) => [host, written(excerpt(host, [...nodes], isPhandle))]),
+  );
+  const compatibles = new Set<string>();
+  for (const nodes of [...targets.map((ts) => ts.map((t) => t.node)), ...hostNodes.values()])
+    for (const n of nodes)
+      for (const d of walk(n)) for (const c of compatiblesOf(d)) compatibles.add(c);
+  const schema = await subsetFile(bindings, schemaSubset(bindings.index, [...compatibles]));
+  await Promise.all([...bytesOf].map(([e, bytes]) => writeFile(e.file, bytes)));
+  const report = await runDtValidate(
+    schema,
+    [...byBytes.values()].map((e) => e.file),
+  );
+  const placed = new Map<Excerpt, Map<string, NodeFindings>>();
+  const place = (e: Excerpt) =>
+    placed.get(e) ??
+    placed
+      .set(
+        e,
+        placeRecords(
+          [...walk(e.tree.root)].map((n) => n.path),
+          report.records.get(e.file) ?? [],
+        ),
+      )
+      .get(e)!;
+  return {
+    guest: guests.map(place),
+    host: items.map((item) => place(hostExcerpts.get(item.host)!)),
+  };
+}
+
+/** One plan's nodes with what dt-validate found on them and on their host nodes. */
+function nodeValidations(
+  bindings: Bindings,
+  targets: readonly Target[],
+  guest: Map<string, NodeFindings>,
+  host: Map<string, NodeFindings>,
+  hostOwn: ReadonlySet<string>,
+): NodeValidation[] {
   const own = new Set(targets.map((t) => t.node.path));
-  const hostOwn = new Set(hostNodes.map((n) => n.path));
-  const nodes = targets.map(({ device, node, hostNode }): NodeValidation => {
-    const found = findingsBelow(node, placed.guest, own);
+  return targets.map(({ device, node, hostNode }): NodeValidation => {
+    const found = findingsBelow(node, guest, own);
     const hostRules = new Set(
       hostNode
-        ? findingsBelow(hostNode, placed.host, hostOwn).errors.map((e) => ruleKey(e, hostNode.name))
+        ? findingsBelow(hostNode, host, hostOwn).errors.map((e) => ruleKey(e, hostNode.name))
         : [],
     );
     const bound = new Set(
@@ -188,9 +238,63 @@ export async function validatePlan(
       })),
     };
   });
-  return {
-    bindings: { source: bindings.source, schema: bindings.schema },
-    nodes,
-    ms: Math.round(performance.now() - started),
-  };
+}
+
+export interface PlansValidation {
+  bindings: { source: string; schema: string };
+  /** Per plan given, in order, its nodes as validatePlan reports them. */
+  plans: NodeValidation[][];
+  /** How long the whole batch took, milliseconds. */
+  ms: number;
+}
+
+/**
+ * Validates many plans in one dt-validate run: what validatePlan does for each, with one
+ * schema subset for all their compatibles and every distinct small tree checked once.
+ */
+export async function validatePlans(
+  items: readonly PlanToValidate[],
+  options: BindingsOptions = {},
+): Promise<PlansValidation> {
+  const started = performance.now();
+  const bindings = await loadBindings(options);
+  const targets = items.map(targetsOf);
+  const dir = await mkdtemp(join(tmpdir(), "platpass-validate-"));
+  try {
+    const placed = await validateExcerpts(bindings, items, targets, dir);
+    const hostOwn = new Map<Fdt, Set<string>>();
+    items.forEach((item, i) => {
+      const paths = hostOwn.get(item.host) ?? hostOwn.set(item.host, new Set()).get(item.host)!;
+      for (const t of targets[i]!) if (t.hostNode) paths.add(t.hostNode.path);
+    });
+    return {
+      bindings: { source: bindings.source, schema: bindings.schema },
+      plans: items.map((item, i) =>
+        nodeValidations(
+          bindings,
+          targets[i]!,
+          placed.guest[i]!,
+          placed.host[i]!,
+          hostOwn.get(item.host)!,
+        ),
+      ),
+      ms: Math.round(performance.now() - started),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Validates the plan's guest nodes in `guest` (the tree `platpass dtb` writes) against the
+ * bindings, comparing each device's node with its host node in `host`.
+ */
+export async function validatePlan(
+  plan: Pick<Plan, "devices">,
+  guest: Fdt,
+  host: Fdt,
+  options: BindingsOptions = {},
+): Promise<PlanValidation> {
+  const { bindings, plans, ms } = await validatePlans([{ plan, guest, host }], options);
+  return { bindings, nodes: plans[0]!, ms };
 }
