@@ -11,7 +11,7 @@
  * resets, DMA, power domains, syscons, a real PHY) is also a guest-driver finding. Properties are recognised by name (vendor ones by the usual shapes,
  * e.g. `rockchip,grf`); the options `keep` and `drop` correct it for a given device.
  */
-import { z } from "zod";
+/** @import { z } from "zod" */
 
 /**
  * Properties that hold host phandles (or only make sense beside one that does), with the reason
@@ -82,24 +82,35 @@ const IDENTITY = {
   status: "the guest node is always enabled",
 };
 
-const Options = z.strictObject({
-  keep: z
-    .array(z.string())
-    .default([])
-    .describe("Properties to copy even though they look like host references (at your own risk)."),
-  drop: z.array(z.string()).default([]).describe("More properties to leave out of the guest node."),
-  clockRates: z
-    .record(z.string(), z.number().int().min(1).max(0xffffffff))
-    .default({})
-    .describe(
-      "Rates in Hz of the device's clocks the host DT gives no rate for, keyed by clock-names entry (or index): each gets a stand-in fixed-clock.",
-    ),
-  nodeName: z
-    .string()
-    .regex(/^[A-Za-z0-9,._+-]+$/)
-    .optional()
-    .describe("Guest node name without unit address; by default the host node's."),
-});
+/**
+ * Made with platpass's zod only when a device's options are validated (a plan or a launch):
+ * `platpass list` loads this plugin and no zod.
+ * @param {typeof z} z
+ */
+const Options = (z) =>
+  z.strictObject({
+    keep: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "Properties to copy even though they look like host references (at your own risk).",
+      ),
+    drop: z
+      .array(z.string())
+      .default([])
+      .describe("More properties to leave out of the guest node."),
+    clockRates: z
+      .record(z.string(), z.number().int().min(1).max(0xffffffff))
+      .default({})
+      .describe(
+        "Rates in Hz of the device's clocks the host DT gives no rate for, keyed by clock-names entry (or index): each gets a stand-in fixed-clock.",
+      ),
+    nodeName: z
+      .string()
+      .regex(/^[A-Za-z0-9,._+-]+$/)
+      .optional()
+      .describe("Guest node name without unit address; by default the host node's."),
+  });
 
 /** Properties that only describe a GPIO beside them (`snps,reset-active-low` of `snps,reset-gpio`). */
 const GPIO_COMPANION = /^(.+)-(active-low|delays-us)$/;
@@ -251,7 +262,7 @@ function hostDtRate(ctx, entry) {
  * The guest `clocks` value: copies of fixed host clocks, stand-ins for the others at the rate
  * the host DT or the config gives; or undefined after warning that `clocks` and `clock-names`
  * are dropped and recording the finding.
- * @param {import("platpass/boards").BuildContext<z.output<typeof Options>>} ctx
+ * @param {import("platpass/boards").BuildContext<z.output<ReturnType<typeof Options>>>} ctx
  * @param {Uint8Array} clocks
  * @returns {import("platpass/boards").GuestValue | undefined}
  */
@@ -299,7 +310,7 @@ function guestClocks(ctx, clocks) {
   return undefined;
 }
 
-/** @type {import("platpass/boards").BoardPlugin<z.output<typeof Options>>} */
+/** @type {import("platpass/boards").BoardPlugin<z.output<ReturnType<typeof Options>>>} */
 export default {
   name: "generic",
   summary:

@@ -177,7 +177,11 @@ function guardNode(
   );
 }
 
-/** The options schema: a zod-like object, or what `options(z)` returns given platpass's zod 4. */
+/**
+ * The options schema: a zod-like object, or what `options(z)` returns given platpass's zod 4.
+ * Without zod (a registry that only matches devices, e.g. for `list`) an `options(z)` stays
+ * unresolved, and validating options with it is refused as platpass's own bug.
+ */
 function optionsSchema(
   name: string,
   origin: PluginOrigin,
@@ -185,8 +189,15 @@ function optionsSchema(
   zod: typeof z | undefined,
 ): OptionsSchema<unknown> | undefined {
   if (typeof options !== "function") return options;
-  // The loader imports zod only for plugins that ask for it (host commands never load it).
-  if (!zod) throw new Error(`plugin '${name}' has options(z) but was added without zod`);
+  if (!zod) {
+    return {
+      safeParse: () => {
+        throw new Error(
+          `plugin '${name}' was loaded without its options schema (optionSchemas: false)`,
+        );
+      },
+    };
+  }
   const schema = guard(name, origin, (_z) => "failed in options(z)", options)(zod);
   if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
     throw failure(name, origin, "returned no schema from options(z)", "it has no safeParse");

@@ -18,6 +18,7 @@ export const BUILTIN_PLUGINS = [
   "amd-xgbe",
   "tpm-tis",
   "virtio-mmio",
+  "dwmac",
   "generic",
 ] as const;
 
@@ -50,10 +51,13 @@ function loadFailure(e: unknown, file: string): { at: string; message: string } 
   return syntaxError(file) ?? { at: file, message: thrown };
 }
 
-/** platpass's zod, for a plugin whose options are `(z) => schema`; loaded only then. */
-async function zodFor(plugin: unknown): Promise<typeof z | undefined> {
+/**
+ * platpass's zod, for a plugin whose options are `(z) => schema`; loaded only then, and not
+ * at all for a registry that validates no options (zod is a sixth of a command's modules).
+ */
+async function zodFor(plugin: unknown, optionSchemas: boolean): Promise<typeof z | undefined> {
   const options = (plugin as { options?: unknown } | null)?.options;
-  return typeof options === "function" ? (await import("zod")).z : undefined;
+  return optionSchemas && typeof options === "function" ? (await import("zod")).z : undefined;
 }
 
 async function importPlugins(file: string, source: string): Promise<unknown[]> {
@@ -125,11 +129,20 @@ export function resolvePluginPackage(name: string, from: string): string {
   );
 }
 
+export interface RegistryOptions {
+  /**
+   * Resolve the plugins' `options(z)` schemas (loading zod); false for a registry that only
+   * matches devices to plugins and plans nothing (`platpass list`). True unless told.
+   */
+  optionSchemas?: boolean;
+}
+
 /** Adds the plugins of one module (path or package name) to the registry. */
 export async function loadPlugin(
   registry: BoardRegistry,
   spec: string,
   from: string,
+  { optionSchemas = true }: RegistryOptions = {},
 ): Promise<void> {
   const isPath = spec.startsWith(".") || isAbsolute(spec);
   const file = isPath ? resolve(from, spec) : resolvePluginPackage(spec, from);
@@ -140,7 +153,7 @@ export async function loadPlugin(
     });
   }
   for (const plugin of await importPlugins(file, spec)) {
-    registry.add(plugin, spec, file, await zodFor(plugin));
+    registry.add(plugin, spec, file, await zodFor(plugin, optionSchemas));
   }
 }
 
@@ -148,15 +161,17 @@ export async function loadPlugin(
 export async function loadRegistry(
   extra: readonly string[] = [],
   from = process.cwd(),
+  options: RegistryOptions = {},
 ): Promise<BoardRegistry> {
+  const optionSchemas = options.optionSchemas ?? true;
   const registry = new BoardRegistry();
   const dir = builtinBoardsDir();
   for (const name of BUILTIN_PLUGINS) {
     const file = join(dir, `${name}.js`);
     for (const plugin of await importPlugins(file, `built-in ${name}`)) {
-      registry.add(plugin, "built-in", file, await zodFor(plugin));
+      registry.add(plugin, "built-in", file, await zodFor(plugin, optionSchemas));
     }
   }
-  for (const spec of extra) await loadPlugin(registry, spec, from);
+  for (const spec of extra) await loadPlugin(registry, spec, from, options);
   return registry;
 }

@@ -25,7 +25,8 @@ async function offlineHost(file: string): Promise<{ model: HostModel; tree: Fdt 
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   const dtb = stringOption(args, "host-dtb");
   const { model, tree } = dtb ? await offlineHost(dtb) : await readLiveHost({ vfioProbe });
-  const registry = await loadRegistry();
+  // list matches devices to plugins and validates no options: their schemas (zod) stay unloaded.
+  const registry = await loadRegistry([], process.cwd(), { optionSchemas: false });
   const hostTree = hostTreeOf(tree);
   const plugins = function* () {
     for (const d of model.devices) yield matchReport(registry, d, hostTree);

@@ -15,7 +15,6 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { cacheRoot } from "../env/cache.js";
 import { isPlatpassError, QemuError } from "../errors.js";
 import { readDtb } from "../fdt/read.js";
@@ -89,6 +88,8 @@ export async function baseDtb(
   try {
     const file = join(work, "base.dtb");
     const args = dumpArgs(request, file);
+    // Loaded only for a dump: a cached base DTB (the common case) spawns nothing.
+    const { execa } = await import("execa");
     const r = await execa(request.binary.path, args, {
       reject: false,
       all: true,

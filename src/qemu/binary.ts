@@ -5,7 +5,6 @@
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
-import { execa } from "execa";
 import { EnvironmentError, QemuError } from "../errors.js";
 
 export const DEFAULT_QEMU = "qemu-system-aarch64";
@@ -90,6 +89,9 @@ export function parseQemuVersion(text: string): QemuVersion | undefined {
 }
 
 export async function qemuVersion(binary: string): Promise<QemuVersion> {
+  // execa and its dependencies load only when a version is asked for: finding the binary
+  // (every plan) needs none of them.
+  const { execa } = await import("execa");
   const r = await execa(binary, ["--version"], { reject: false, all: true, timeout: 30_000 });
   const v = r.exitCode === 0 ? parseQemuVersion(r.stdout) : undefined;
   if (!v) {

@@ -15,7 +15,7 @@ import type { Fdt } from "../fdt/tree.js";
 import { writeDtb } from "../fdt/write.js";
 import type { HostDevice } from "../host/device.js";
 import { devicesFromDtb } from "../host/dt/offline.js";
-import { type LiveHost, readLiveHost } from "../host/live/discover.js";
+import type { LiveHost } from "../host/live/discover.js";
 import { dumpMachine, hostKvm, type KvmFacts } from "../machvirt/accel.js";
 import { baseDtb } from "../machvirt/base-dtb.js";
 import { reseedChosen } from "../machvirt/guest-dt.js";
@@ -28,7 +28,6 @@ import {
   type QemuVfioSupport,
 } from "../plan/vfio-backend.js";
 import { findQemu, formatVersion, type QemuBinary } from "../qemu/binary.js";
-import { probeQemu, requireVfioPlatform } from "../qemu/probe.js";
 
 /** The host as the planner needs it: its devices and its device tree (for phandles). */
 export interface HostInput {
@@ -68,6 +67,8 @@ async function readHost(hostDtb: string | undefined): Promise<HostInput> {
     const tree = await readDtbFile(hostDtb);
     return { devices: devicesFromDtb(tree), tree };
   }
+  // sysfs discovery loads only for a live host: planning offline for a board reads none of it.
+  const { readLiveHost } = await import("../host/live/discover.js");
   const live = await readLiveHost();
   if (!live.tree) {
     throw new InputError(
@@ -108,6 +109,8 @@ async function probedVfio(
   binary: QemuBinary,
   progress: (line: string) => void,
 ): Promise<QemuVfioSupport> {
+  // The probe (QMP, a QEMU process) loads only when the backend choice needs it.
+  const { probeQemu, requireVfioPlatform } = await import("../qemu/probe.js");
   const { probe } = await probeQemu(binary, { progress });
   requireVfioPlatform(probe);
   return { version: formatVersion(probe.version), ...probe.vfioPlatform };
