@@ -7,7 +7,7 @@ const fixture = (name: string) =>
   new URL(`../../unit/host/fixtures/${name}`, import.meta.url).pathname;
 
 describe("host fixtures", () => {
-  it.each(["naming", "interrupt-map", "phandle-collision", "xgmac"])(
+  it.each(["naming", "interrupt-map", "phandle-collision", "xgmac", "clocks"])(
     "%s.dtb is dtc's output for %s.dts",
     async (name) => {
       const r = await execa("dtc", ["-q", "-f", "-I", "dts", "-O", "dtb", fixture(`${name}.dts`)], {
