@@ -68,6 +68,12 @@ const VALIDATE_HELP = [
   "                      without (a clock of unknown rate, resets, DMA, a host syscon, ...)",
 ].join("\n");
 
+/** Which assignable-devices policy launch, detach, list and doctor read. */
+const POLICY_OPTIONS: OptionSpec = { policy: { type: "string" } };
+
+const POLICY_HELP =
+  "  --policy FILE    the assignable-devices policy (default $PLATPASS_POLICY, else\n                   /etc/platpass/policy.json); when it exists, a device it does not\n                   allow is refused (exit 4, POLICY_DEVICE_NOT_ALLOWED) before anything\n                   is changed";
+
 const BED_MACHINE_HELP =
   "  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
 
@@ -75,7 +81,7 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "launch",
     summary: "run a guest with the config's devices assigned: detach, QEMU, verify, reattach",
-    usage: "CONFIG [--json] [--grace SECONDS] [--console] [--trace-log FILE]",
+    usage: "CONFIG [--json] [--grace SECONDS] [--console] [--trace-log FILE] [--policy FILE]",
     help: [
       "Plans the config (as 'platpass plan' does), binds the devices to vfio (journaled and locked),",
       "starts QEMU with the guest DTB and the devices in planned order, then proves the wiring",
@@ -92,8 +98,10 @@ export const commands: readonly CommandEntry[] = [
       "                   as they arrive, so it holds them however the launch ends",
       "  --json           one JSON event per line (discovered, planned, detached, verified,",
       "                   injection, guest, qemu-exited, reattached, ...) for CI",
+      POLICY_HELP,
     ].join("\n"),
     options: {
+      ...POLICY_OPTIONS,
       grace: { type: "string" },
       console: { type: "boolean" },
       "trace-log": { type: "string" },
@@ -166,8 +174,14 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "doctor",
     summary: "what this machine has and lacks for planning, launching, the emulated host and tests",
-    usage: "[--json]",
-    help: "Checks QEMU (and whether it still has vfio-platform), dtc, swtpm, KVM, the vfio modules,\nthe Debian packages each role needs and apt reachability. Each lack comes with the command\nthat fixes it. Exits 0 even when something is missing: it reports, it does not judge.",
+    usage: "[--policy FILE] [--json]",
+    help: `Checks QEMU (and whether it still has vfio-platform), dtc, swtpm, KVM, the vfio modules,
+the Debian packages each role needs, apt reachability and the assignable-devices policy (none
+in force, its rules, or why it is refused). Each lack comes with the command that fixes it.
+Exits 0 even when something is missing: it reports, it does not judge.
+
+${POLICY_HELP}`,
+    options: POLICY_OPTIONS,
     json: true,
     load: () => import("./doctor.js"),
   },
@@ -241,7 +255,7 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "list",
     summary: "the host's platform and AMBA devices: drivers, IOMMU groups, readiness for vfio",
-    usage: "[--host-dtb FILE] [--json]",
+    usage: "[--host-dtb FILE] [--policy FILE] [--json]",
     help: [
       "Lists every device-tree platform and AMBA device with its compatible, current driver,",
       "driver_override, IOMMU group (and the group's other members), and what stands between it",
@@ -252,15 +266,20 @@ export const commands: readonly CommandEntry[] = [
       "--host-dtb FILE builds the same model from a board DTB instead of this machine's sysfs:",
       "device names as the kernel would give them (e.g. e0700000.xgmac), regions translated",
       "through the parents' ranges, IRQ trigger types from the interrupt specifiers.",
+      "",
+      "POLICY says what the assignable-devices policy decides for each device, for the user",
+      "asking (the sudo user under sudo): 'rule N' allows it, 'no (rule N)' denies it, 'no' when",
+      "no rule matches; without a policy file the column is left out and a line says so.",
+      POLICY_HELP,
     ].join("\n"),
-    options: { "host-dtb": { type: "string" } },
+    options: { "host-dtb": { type: "string" }, ...POLICY_OPTIONS },
     json: true,
     load: () => import("./list.js"),
   },
   {
     name: "detach",
     summary: "move devices from their host drivers to vfio (like virsh nodedev-detach)",
-    usage: "DEV... [--driver vfio-platform] [--json]",
+    usage: "DEV... [--driver vfio-platform] [--policy FILE] [--json]",
     help: [
       "For each DEV (a sysfs name from 'platpass list'): journal what it has now, set its",
       "driver_override, unbind its driver, probe, and verify the vfio driver is bound and",
@@ -270,8 +289,9 @@ export const commands: readonly CommandEntry[] = [
       "undoes what an interrupted detach left.",
       "",
       "--driver NAME  the vfio driver to bind (default: vfio-platform, or vfio-amba on amba)",
+      POLICY_HELP,
     ].join("\n"),
-    options: { driver: { type: "string" } },
+    options: { driver: { type: "string" }, ...POLICY_OPTIONS },
     json: true,
     positionals: [1, 64],
     load: () => import("./detach.js"),

@@ -1,9 +1,10 @@
+import { policyFile } from "../policy/load.js";
 import { doctor } from "../provision/doctor.js";
 import { table } from "../text.js";
-import type { CommandIO, ParsedArgs } from "./command.js";
+import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
 
-export async function run(_args: ParsedArgs, io: CommandIO): Promise<number> {
-  const checks = await doctor();
+export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const checks = await doctor(policyFile(stringOption(args, "policy")));
   if (io.json) {
     io.out(JSON.stringify({ checks }, null, 2));
     return 0;

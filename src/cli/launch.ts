@@ -2,6 +2,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { describeEvent, type LaunchEvent } from "../launch/events.js";
 import { launch } from "../launch/run.js";
+import { policyFile } from "../policy/load.js";
 import { type CommandIO, flag, type ParsedArgs, stringOption } from "./command.js";
 
 /** Exit codes of a launch the user stopped, as shells report a signal (128 + number). */
@@ -38,6 +39,7 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
     // A guest that powered off or was stopped cleanly is exit 0; a QEMU crash throws.
     await launch({
       configFile: args.positionals[0]!,
+      policyFile: policyFile(stringOption(args, "policy")),
       emit: printer(io),
       // Written synchronously, line by line: a crash or SIGKILL loses at most nothing.
       onTraceLine: traceFd === undefined ? undefined : (l) => writeSync(traceFd, `${l}\n`),

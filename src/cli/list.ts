@@ -6,9 +6,17 @@ import type { Fdt } from "../fdt/tree.js";
 import { hostFromDtb } from "../host/dt/offline.js";
 import { readLiveHost, type VfioProbe } from "../host/live/discover.js";
 import type { HostModel } from "../host/model.js";
+import { currentRequester, policyFile, readPolicy } from "../policy/load.js";
 import { type CommandIO, type ParsedArgs, stringOption } from "./command.js";
 import { hostModelJson, hostModelText } from "./host-table.js";
 import { writeJsonDocument } from "./json-stream.js";
+import {
+  deviceDecisionJson,
+  type PolicyInForce,
+  policyColumns,
+  policyJson,
+  policyLine,
+} from "./policy-view.js";
 
 /**
  * VFIO is asked only about devices bound to it, which most hosts have none of: its addon
@@ -23,6 +31,12 @@ async function offlineHost(file: string): Promise<{ model: HostModel; tree: Fdt 
 }
 
 export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const file = policyFile(stringOption(args, "policy"));
+  const policy: PolicyInForce = {
+    file,
+    loaded: await readPolicy(file),
+    requester: currentRequester(),
+  };
   const dtb = stringOption(args, "host-dtb");
   const { model, tree } = dtb ? await offlineHost(dtb) : await readLiveHost({ vfioProbe });
   // list matches devices to plugins and validates no options: their schemas (zod) stay unloaded.
@@ -33,10 +47,22 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   };
   if (io.json) {
     const { fields, devices } = hostModelJson(model);
-    await writeJsonDocument(io.out, fields, { devices, plugins: plugins() }, io.drain);
+    const judged = function* () {
+      let i = 0;
+      for (const d of devices)
+        yield { ...d, policy: deviceDecisionJson(policy, model.devices[i++]!) };
+    };
+    await writeJsonDocument(
+      io.out,
+      { ...fields, policy: policyJson(policy) },
+      { devices: judged(), plugins: plugins() },
+      io.drain,
+    );
     return 0;
   }
-  for (const line of hostModelText(model)) io.out(line);
+  for (const line of hostModelText(model, policyColumns(policy))) io.out(line);
+  io.out("");
+  io.out(policyLine(policy));
   io.out("");
   io.out("board plugins:");
   for (const p of plugins()) {

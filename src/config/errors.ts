@@ -6,27 +6,43 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** A config that breaks one or more rules; lists every problem, not just the first. */
-export class ConfigError extends InputError {
+/** What kind of JSON document a DocumentError is about: its error code, its name, the fix. */
+export interface DocumentKind {
+  code: string;
+  /** "config", "policy": the message says "the NOUN has 2 problems". */
+  noun: string;
+  hint: string;
+}
+
+/** A JSON document that breaks one or more rules; lists every problem, not just the first. */
+export class DocumentError extends InputError {
   readonly problems: ConfigProblem[];
 
-  constructor(file: string, problems: ConfigProblem[], hint?: string) {
+  constructor(kind: DocumentKind, file: string, problems: ConfigProblem[], hint?: string) {
     const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
     super(
-      "CONFIG_INVALID",
-      `the config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines}\n`,
-      {
-        where: file,
-        hint:
-          hint ??
-          'Fix each listed path; schema/platpass.config.schema.json documents every key (point your editor at it with "$schema").',
-      },
+      kind.code,
+      `the ${kind.noun} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines}\n`,
+      { where: file, hint: hint ?? kind.hint },
     );
     this.problems = problems;
   }
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), problems: this.problems };
+  }
+}
+
+const CONFIG_KIND: DocumentKind = {
+  code: "CONFIG_INVALID",
+  noun: "config",
+  hint: 'Fix each listed path; schema/platpass.config.schema.json documents every key (point your editor at it with "$schema").',
+};
+
+/** A config that breaks one or more rules. */
+export class ConfigError extends DocumentError {
+  constructor(file: string, problems: ConfigProblem[], hint?: string) {
+    super(CONFIG_KIND, file, problems, hint);
   }
 }
 

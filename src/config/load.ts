@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { InputError } from "../errors.js";
 import { duplicateKeys } from "./duplicate-keys.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, type ConfigProblem } from "./errors.js";
 import { parseConfig } from "./parse.js";
 import type { Config } from "./schema.js";
 
@@ -15,20 +15,28 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
-function parseJson(text: string, file: string): unknown {
+/** How a document's reader reports its problems: as its own DocumentError. */
+export type DocumentProblems = (problems: ConfigProblem[], hint?: string) => Error;
+
+/**
+ * Parses a JSON document's text: a byte-order mark dropped, a syntax error with its line and
+ * column, a key given twice refused. Every problem goes to `invalid`, which makes the error.
+ */
+export function parseJsonDocument(text: string, invalid: DocumentProblems): unknown {
+  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse rejects.
+  const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(json);
   } catch (e) {
     const message = (e as Error).message;
     const at = Number(message.match(/position (\d+)/)?.[1]);
-    const place = Number.isFinite(at) ? ` at ${lineAndColumn(text, at)}` : "";
-    throw new ConfigError(file, [{ path: "$", message: `not valid JSON${place}: ${message}` }]);
+    const place = Number.isFinite(at) ? ` at ${lineAndColumn(json, at)}` : "";
+    throw invalid([{ path: "$", message: `not valid JSON${place}: ${message}` }]);
   }
-  const duplicates = duplicateKeys(text);
+  const duplicates = duplicateKeys(json);
   if (duplicates.length > 0) {
-    throw new ConfigError(
-      file,
+    throw invalid(
       duplicates.map((d) => ({
         path: d.path,
         message: `given twice (again at line ${d.line}); JSON keeps only the last, so one of them would be ignored`,
@@ -80,7 +88,6 @@ export async function readConfig(file: string): Promise<Config> {
       },
     );
   }
-  // Editors on Windows save UTF-8 with a byte-order mark, which JSON.parse rejects.
-  const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  return resolveConfigPaths(parseConfig(parseJson(json, file), file), dirname(resolve(file)));
+  const value = parseJsonDocument(text, (problems, hint) => new ConfigError(file, problems, hint));
+  return resolveConfigPaths(parseConfig(value, file), dirname(resolve(file)));
 }

@@ -28,13 +28,17 @@ function schemaAt(
   return at;
 }
 
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  const at = schemaAt(ConfigSchema, path);
+function knownKeys(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const at = schemaAt(schema, path);
   return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
 }
 
-function unknownKey(path: readonly PropertyKey[], key: string): ConfigProblem {
-  const known = knownKeys(path);
+function unknownKey(
+  schema: z.core.$ZodType,
+  path: readonly PropertyKey[],
+  key: string,
+): ConfigProblem {
+  const known = knownKeys(schema, path);
   const close = closeMatches(key, known, 3);
   const message = close.length
     ? `unknown key; did you mean ${close.map((c) => `'${c}'`).join(" or ")}?`
@@ -42,15 +46,21 @@ function unknownKey(path: readonly PropertyKey[], key: string): ConfigProblem {
   return { path: jsonPath([...path, key]), message };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+function describeIssue(schema: z.core.$ZodType, issue: z.core.$ZodIssue): ConfigProblem[] {
   if (issue.code === "unrecognized_keys")
-    return issue.keys.map((key) => unknownKey(issue.path, key));
+    return issue.keys.map((key) => unknownKey(schema, issue.path, key));
   return [{ path: jsonPath(issue.path), message: issue.message }];
 }
 
-/** Turns zod's issues into problems with JSON paths, in document order. */
-export function problemsOf(error: z.ZodError): ConfigProblem[] {
-  return error.issues.flatMap(describeIssue);
+/**
+ * Turns zod's issues into problems with JSON paths, in document order; an unknown key gets
+ * the close matches among the keys `schema` (the one that was parsed) knows at its place.
+ */
+export function problemsOf(
+  error: z.ZodError,
+  schema: z.core.$ZodType = ConfigSchema,
+): ConfigProblem[] {
+  return error.issues.flatMap((issue) => describeIssue(schema, issue));
 }
 
 /**

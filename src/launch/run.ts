@@ -26,6 +26,8 @@ import { checkThroughVfio } from "./vfio-check.js";
 
 export interface LaunchRequest {
   configFile: string;
+  /** The assignable-devices policy; when the file exists, only devices it allows launch. */
+  policyFile: string;
   emit: LaunchListener;
   /** Each vfio trace line of QEMU's as it arrives. */
   onTraceLine?: (line: string) => void;
@@ -74,7 +76,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
   const workDir = await mkdtemp(join(tmpdir(), "platpass-run-"));
   try {
     const { host, plan } = await timed(emit, "plan", () =>
-      prepareLaunch(request.configFile, workDir),
+      prepareLaunch(request.configFile, workDir, request.policyFile),
     );
     emit({
       event: "discovered",

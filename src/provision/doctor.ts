@@ -6,7 +6,9 @@ import {
   cachedBackportsQemu,
 } from "../env/backports-qemu.js";
 import { bindingsRoot, cachedDefaultBindings } from "../env/bindings.js";
+import { isPlatpassError } from "../errors.js";
 import { hostKvm, kvmVerdict } from "../machvirt/accel.js";
+import { readPolicy } from "../policy/load.js";
 import { loadAddon, sourceBuildCommand } from "../vfio/load.js";
 import { installedPackages } from "./apt.js";
 import type { Check } from "./check.js";
@@ -205,6 +207,26 @@ const bindingsProbe: Probe = async () => {
   ];
 };
 
+// The assignable-devices policy: none in force, its rules, or why launch and detach would
+// refuse it. A refused or invalid file fails the check, with the error's own fix.
+function policyProbe(file: string): Probe {
+  return async () => {
+    const name = "assignable-devices policy";
+    try {
+      const loaded = await readPolicy(file);
+      const n = loaded?.policy.rules.length ?? 0;
+      const detail = loaded
+        ? `${file}: ${n} rule${n === 1 ? "" : "s"}; launch and detach assign only what it allows`
+        : `none in force (${file} does not exist): any device may be assigned`;
+      return [{ roles: ["launch"], name, ok: true, detail }];
+    } catch (e) {
+      if (!isPlatpassError(e)) throw e;
+      const detail = `${e.message.trimEnd()} [${e.code}]`;
+      return [{ roles: ["launch"], name, ok: false, detail, ...(e.hint ? { fix: e.hint } : {}) }];
+    }
+  };
+}
+
 /** Further probes registered by other parts (the native addon, the emulated host). */
 export const probes: Probe[] = [
   toolsProbe,
@@ -216,7 +238,8 @@ export const probes: Probe[] = [
   bindingsProbe,
 ];
 
-export async function doctor(): Promise<Check[]> {
-  const results = await Promise.all(probes.map((p) => p()));
+/** Every check; `policyFile` is the assignable-devices policy to report on. */
+export async function doctor(policyFile: string): Promise<Check[]> {
+  const results = await Promise.all([...probes, policyProbe(policyFile)].map((p) => p()));
   return results.flat();
 }

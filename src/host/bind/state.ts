@@ -102,7 +102,8 @@ export function displayName(name: string): string {
   return /^[\x20-\x7e]*$/.test(name) ? name : JSON.stringify(name);
 }
 
-function shellWord(s: string): string {
+/** `s` as one word a POSIX shell reads back unchanged. */
+export function shellWord(s: string): string {
   return /^[A-Za-z0-9_./:+@-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 }
 
@@ -167,27 +168,54 @@ function assertSafeDir(path: string): void {
   }
 }
 
-/** Parents another user can change let that user swap the state directory for their own. */
-function assertSafeParents(path: string): void {
+/** A parent directory of a trusted file that someone other than root and `owner` can change. */
+export interface UnsafeParent {
+  dir: string;
+  /** "its group or others", or "uid N" for another owner. */
+  who: string;
+  mode: string;
+  /** False when the directory belongs to another user (chmod alone does not fix it). */
+  ownerOk: boolean;
+}
+
+/**
+ * The first parent of `path` that a user other than root and `owner` could change, and so
+ * replace `path` with their own: owned by someone else, or writable by group or others
+ * without the sticky bit. Undefined when every parent up to / is safe.
+ */
+export function unsafeParent(path: string, owner = uid()): UnsafeParent | undefined {
   let dir = realpathSync(dirname(path));
   for (;;) {
     const st = statSync(dir);
-    const ownerOk = st.uid === 0 || st.uid === uid();
+    const ownerOk = st.uid === 0 || st.uid === owner;
     const sticky = (st.mode & 0o1000) !== 0;
     if (!ownerOk || ((st.mode & 0o022) !== 0 && !sticky)) {
-      throw new HostError(
-        "HOST_STATE_UNSAFE",
-        `${dir}, a parent of the state directory ${path}, can be changed by ${ownerOk ? "its group or others" : `uid ${st.uid}`} (mode ${modeText(st)})`,
-        {
-          where: dir,
-          hint: `They could replace the state directory with their own: set PLATPASS_STATE to a directory whose parents only root${uid() === 0 ? "" : ` and ${userName()}`} can change${ownerOk ? `, or chmod go-w ${shellWord(dir)}` : ""}.`,
-        },
-      );
+      return {
+        dir,
+        who: ownerOk ? "its group or others" : `uid ${st.uid}`,
+        mode: modeText(st),
+        ownerOk,
+      };
     }
     const up = dirname(dir);
-    if (up === dir) return;
+    if (up === dir) return undefined;
     dir = up;
   }
+}
+
+/** Parents another user can change let that user swap the state directory for their own. */
+function assertSafeParents(path: string): void {
+  const parent = unsafeParent(path);
+  if (parent === undefined) return;
+  const { dir, who, mode, ownerOk } = parent;
+  throw new HostError(
+    "HOST_STATE_UNSAFE",
+    `${dir}, a parent of the state directory ${path}, can be changed by ${who} (mode ${mode})`,
+    {
+      where: dir,
+      hint: `They could replace the state directory with their own: set PLATPASS_STATE to a directory whose parents only root${uid() === 0 ? "" : ` and ${userName()}`} can change${ownerOk ? `, or chmod go-w ${shellWord(dir)}` : ""}.`,
+    },
+  );
 }
 
 function makeDir(path: string, recursive: boolean): void {
@@ -278,9 +306,10 @@ export type StateRead = { text: string } | { refused: string };
 
 /**
  * Reads a record without following a symlink or blocking on a FIFO; undefined when absent.
- * Anything but a small regular file of the running user's that only they can write is refused.
+ * Anything but a small regular file of `owner`'s (the running user by default) that only
+ * they can write is refused.
  */
-export function readStateFile(path: string): StateRead | undefined {
+export function readStateFile(path: string, owner = uid()): StateRead | undefined {
   let fd: number;
   try {
     fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -292,7 +321,7 @@ export function readStateFile(path: string): StateRead | undefined {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return { refused: "it is not a regular file" };
-    if (st.uid !== uid()) return { refused: `it is owned by uid ${st.uid}, not by uid ${uid()}` };
+    if (st.uid !== owner) return { refused: `it is owned by uid ${st.uid}, not by uid ${owner}` };
     if ((st.mode & 0o022) !== 0) {
       return { refused: `its group or others can write it (mode ${modeText(st)})` };
     }

@@ -30,7 +30,12 @@ export function propU32(node: FdtNode, name: string): number | undefined {
 /** A string list; an empty or unterminated value yields what can be read. */
 export function propStrings(node: FdtNode, name: string): string[] {
   const v = node.property(name);
-  if (!v || v.length === 0) return [];
+  return v ? stringsOf(v) : [];
+}
+
+/** A string-list value's strings (sysfs's of_node files hold the same bytes as the DT). */
+export function stringsOf(v: Uint8Array): string[] {
+  if (v.length === 0) return [];
   const end = v[v.length - 1] === 0 ? v.length - 1 : v.length;
   return new TextDecoder().decode(v.subarray(0, end)).split("\0");
 }
