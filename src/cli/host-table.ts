@@ -98,6 +98,7 @@ export function hostModelText(model: HostModel, extra: HostColumn[] = []): strin
       : model.devices.filter((d) => d.iommuGroup !== undefined);
   for (const d of isolated) {
     for (const p of model.readiness[d.name]?.problems ?? []) out.push(`${d.name}: ${p}`);
+    for (const n of model.readiness[d.name]?.notes ?? []) out.push(`${d.name}: note: ${n}`);
   }
   const outside = model.devices.length - isolated.length;
   if (outside > 0)

@@ -1,4 +1,5 @@
 import type { VfioIrq, VfioRegion } from "../vfio/types.js";
+import type { DevicePower } from "./power/device.js";
 
 export type HostBus = "platform" | "amba";
 
@@ -30,4 +31,9 @@ export interface HostDevice {
   irqs: VfioIrq[];
   /** Where regions/irqs came from. */
   source: "vfio" | "device-tree";
+  /**
+   * Its clocks, power domains and runtime PM as the live kernel reports them, for a device whose
+   * node has `clocks` or `power-domains`; undefined offline.
+   */
+  power?: DevicePower | undefined;
 }

@@ -41,6 +41,11 @@ export interface DeviceReadiness {
   groupViable: boolean | undefined;
   /** Every reason the device cannot be assigned as things stand; empty when it can. */
   problems: string[];
+  /**
+   * What the user should know that does not block it now: a clock no driver holds, the host
+   * driver's own clock, what the kernel does not tell (src/host/power/rules.ts).
+   */
+  notes: string[];
 }
 
 export interface HostModel {

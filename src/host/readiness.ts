@@ -10,6 +10,7 @@ import { AMBA_PROBLEM, isAmba } from "./dt/amba.js";
 import { msiSituation, unsafeInterruptsNote } from "./dt/msi.js";
 import { blockingMembers, describeBlockers, type GroupMember } from "./live/groups.js";
 import type { DeviceReadiness, HostReadiness } from "./model.js";
+import { CLOCK_FIX, DOMAIN_FIX, powerVerdict } from "./power/rules.js";
 import { resetModuleFor } from "./reset.js";
 
 export function hostNotes(h: Omit<HostReadiness, "notes">): string[] {
@@ -111,10 +112,15 @@ export function deviceReadiness(
       "no MSI remapping: vfio_iommu_type1 needs allow_unsafe_interrupts=1 (see the host notes)",
     );
   }
+  const power = device.power ? powerVerdict(device.power, device.name, device.driver) : undefined;
+  for (const p of power?.problems ?? []) {
+    problems.push(`${p.message}; ${p.kind === "clock" ? CLOCK_FIX : DOMAIN_FIX}`);
+  }
   return {
     vfioDriver,
     reset,
     groupViable: members === undefined ? undefined : blockers.length === 0,
     problems,
+    notes: power?.notes ?? [],
   };
 }

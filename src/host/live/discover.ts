@@ -14,6 +14,7 @@ import { deviceReadiness } from "../readiness.js";
 import { BUSES, deviceDir, readDriver, readGroup, readOverride } from "./device-sysfs.js";
 import { type GroupMember, groupMembers } from "./groups.js";
 import { dtPathOf, readLiveDt } from "./livedt.js";
+import { withPower } from "./power.js";
 import { liveHostReadiness } from "./readiness.js";
 import { Sysfs } from "./sysfs.js";
 
@@ -86,7 +87,9 @@ export interface LiveHost {
 export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost> {
   const sysfs = options.sysfs ?? new Sysfs();
   const dt = await readLiveDt(sysfs);
-  const devices = dt ? await liveDevices(sysfs, dt, options.vfioProbe) : [];
+  const devices = dt
+    ? await withPower(sysfs, dt, await liveDevices(sysfs, dt, options.vfioProbe))
+    : [];
   const host = await liveHostReadiness(sysfs, dt);
   const readiness: HostModel["readiness"] = {};
   const groups = new Map<number, GroupMember[]>();

@@ -132,6 +132,7 @@ describe("live host discovery on a captured sysfs tree", () => {
       reset: "not required (reset_required=0)",
       groupViable: true,
       problems: [],
+      notes: [],
     });
     expect(model.readiness["a000000.virtio_mmio"]!.problems).toEqual([
       "IOMMU group 1 is not viable: a000200.virtio_mmio (bound to virtio-mmio)",
