@@ -5,9 +5,11 @@
  * everything that points at other host nodes (phandles mean nothing in the guest): `clocks`
  * become guest copies of fixed host clocks and stand-in fixed-clocks for the others, at the
  * rate the host DT states or the config's `clockRates` gives, and are dropped when a rate is
- * unknown; pin control, resets, power domains, IOMMUs, DMA channels, PHYs, GPIOs, supplies
- * and the like are dropped. Every property and child node that does not reach the guest is
- * listed as a warning in the plan; each drop the guest driver may not probe without (clocks,
+ * unknown; a supply becomes a stand-in fixed regulator where the host regulator states a fixed
+ * voltage, and a list of `usb-nop-xceiv` PHYs the plan's nop stand-in; pin control, resets,
+ * power domains, IOMMUs, DMA channels, other PHYs and supplies, GPIOs and the like are
+ * dropped. Every property and child node that does not reach the guest is listed as a warning
+ * in the plan; each drop the guest driver may not probe without (clocks,
  * resets, DMA, power domains, syscons, a real PHY) is also a guest-driver finding. Properties are recognised by name (vendor ones by the usual shapes,
  * e.g. `rockchip,grf`); the options `keep` and `drop` correct it for a given device.
  */
@@ -37,6 +39,7 @@ const REFERENCES = {
   dmas: "DMA channels are host DMA controllers",
   "dma-names": "it names the dropped dmas",
   phys: "PHYs are host nodes",
+  "usb-phy": "PHYs are host nodes",
   "phy-names": "it names the dropped phys",
   "phy-handle": "the PHY is a host node",
   "msi-parent": "MSIs go to a host interrupt controller",
@@ -179,6 +182,29 @@ function findingFor(ctx, name, value) {
   if (SYSCON.test(name))
     return "the host's system controller is not the guest's: a driver that requires it will not probe";
   return FINDINGS[/** @type {keyof typeof FINDINGS} */ (name)]?.(ctx, value);
+}
+
+/**
+ * The guest `phys` (or `usb-phy`) for a host list whose every PHY is a `usb-nop-xceiv` without
+ * specifier cells, which needs no driver: the plan's nop stand-in for each; else undefined.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {string} name
+ * @param {Uint8Array} value
+ * @returns {import("platpass/boards").GuestValue | undefined}
+ */
+function nopPhys(ctx, name, value) {
+  const words = ctx.values.asU32s(value);
+  const nop = words.every((phandle) => {
+    const node = ctx.hostTree.nodeByPhandle(phandle);
+    const compatible = node?.properties.get("compatible");
+    const cellsValue = node?.properties.get("#phy-cells");
+    return (
+      compatible !== undefined &&
+      ctx.values.asStrings(compatible).includes("usb-nop-xceiv") &&
+      (!cellsValue || ctx.values.asU32(cellsValue) === 0)
+    );
+  });
+  return words.length > 0 && nop ? { cells: words.map(() => ctx.standInNopPhy(name)) } : undefined;
 }
 
 /**
@@ -333,6 +359,11 @@ export default {
     const clocks = hostClocks && !keepClocks ? guestClocks(ctx, hostClocks) : undefined;
     // guestClocks has warned for dropped clocks and their names.
     const dropsClockNames = hostClocks && !keepClocks && !clocks;
+    /** Whether the config's options leave the property to dropReason (keep or drop it as told). */
+    const told = (/** @type {string} */ name) =>
+      ctx.options.keep.includes(name) || ctx.options.drop.includes(name);
+    const hostPhys = ctx.host.properties.get("phys");
+    const phys = hostPhys && !told("phys") ? nopPhys(ctx, "phys", hostPhys) : undefined;
     /** @type {Record<string, import("platpass/boards").GuestValue>} */
     const properties = {};
     for (const [name, value] of ctx.host.properties) {
@@ -340,6 +371,32 @@ export default {
       if (name === "clock-names" && dropsClockNames) continue;
       if (name === "clocks" && !keepClocks) {
         if (clocks) properties.clocks = clocks;
+        continue;
+      }
+      if (name === "phys" && phys) {
+        properties.phys = phys;
+        continue;
+      }
+      if (name === "phy-names" && phys && !told(name)) {
+        properties[name] = value.slice();
+        continue;
+      }
+      const nop = name === "usb-phy" && !told(name) ? nopPhys(ctx, name, value) : undefined;
+      if (nop) {
+        properties[name] = nop;
+        continue;
+      }
+      const regulator = /-supply$/.test(name) && !told(name) && ctx.standInRegulator(name);
+      if (regulator && "ref" in regulator) {
+        properties[name] = { cells: [regulator.ref] };
+        continue;
+      }
+      if (regulator) {
+        ctx.warn(`dropped '${name}': ${regulator.reason}`, name);
+        ctx.finding(
+          name,
+          `the guest gets no regulator for it (${regulator.reason}): a driver that requires the supply will not probe`,
+        );
         continue;
       }
       const reason = dropReason(name, ctx.options, ctx.host.properties);

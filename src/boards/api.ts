@@ -194,6 +194,31 @@ export interface BuildContext<Options = unknown> extends CheckContext {
    * (where the rate came from, e.g. "the host DT's assigned-clock-rates").
    */
   standInClock(rate: number, name: string, from?: string): PhandleRef;
+  /**
+   * A stand-in for the host regulator the device's `supply` property (e.g. "phy-supply")
+   * names: a `regulator-fixed` node at the guest root, which Linux's reg-fixed-voltage driver
+   * serves, at the voltage the host regulator states as fixed (regulator-min-microvolt =
+   * regulator-max-microvolt), with its regulator-name; one per host regulator, shared between
+   * devices, listed in the plan's warnings with its voltage. `{ reason }` when the host states
+   * no fixed voltage: the plugin warns, and records the finding when its driver needs the supply.
+   */
+  standInRegulator(supply: string): { ref: PhandleRef } | { reason: string };
+  /**
+   * A reference to the plan's `usb-nop-xceiv` stand-in (`#phy-cells = <0>`, at the guest
+   * root, one for the whole plan), which Linux's phy-generic serves: for a USB PHY that needs
+   * no driver (the host's is a `usb-nop-xceiv` too). Listed in the plan's warnings under
+   * `property`.
+   */
+  standInNopPhy(property: string): PhandleRef;
+  /**
+   * The device's own MDIO PHY: when its `phy-handle` names a PHY on the device's own MDIO bus
+   * (a child `mdio` node, or a direct child), that bus's subtree as child nodes for the guest
+   * node (or the PHY node itself) and the reference for the guest `phy-handle`. Host
+   * references inside the subtree (the PHY's interrupt, reset GPIO, pin control) are left out,
+   * each with a warning. Undefined without a `phy-handle`; `{ reason }` when the PHY sits
+   * elsewhere (on another device's bus), for the plugin to warn and record the finding.
+   */
+  ownMdioPhy(): { phyHandle: PhandleRef; children: GuestChild[] } | { reason: string } | undefined;
   /** Records a warning in the plan (e.g. a dropped property and why). */
   warn(message: string, property?: string): void;
   /**

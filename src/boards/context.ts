@@ -15,6 +15,7 @@ import type {
 } from "./api.js";
 import { isFixedClockNode } from "./copy.js";
 import type { GuestNodes } from "./guest-nodes.js";
+import { ownMdioPhy } from "./mdio.js";
 
 export const valueCodecs: ValueCodecs = {
   cells,
@@ -58,6 +59,14 @@ export function buildContext<Options>(input: ContextInput<Options>): BuildContex
       nodes.fixedClock(hostTree, hostPhandle, host.name, (m) => input.warn(m)),
     standInClock: (rate, name, from) =>
       nodes.standInClock(rate, name, host.name, (m) => input.warn(m, "clocks"), from),
+    standInRegulator: (supply) => {
+      const value = host.properties.get(supply);
+      return value?.length === 4
+        ? nodes.standInRegulator(hostTree, asU32(value), supply, (m) => input.warn(m, supply))
+        : { reason: `'${supply}' is not one regulator phandle` };
+    },
+    standInNopPhy: (property) => nodes.standInNopPhy(property, (m) => input.warn(m, property)),
+    ownMdioPhy: () => ownMdioPhy(host, hostTree, (m) => input.warn(m, "phy-handle")),
     warn: input.warn,
     finding: input.finding,
   };

@@ -6,7 +6,7 @@
  */
 import { InputError } from "../errors.js";
 import type { Fdt } from "../fdt/tree.js";
-import { cells, str } from "../fdt/values.js";
+import { asString, asU32, cells, str } from "../fdt/values.js";
 import type { GuestNode, PhandleRef } from "../machvirt/guest-dt.js";
 import type { HostTree } from "./api.js";
 import { copyProperties, FIXED_CLOCK_PROPERTIES, isFixedClockNode } from "./copy.js";
@@ -21,6 +21,9 @@ export class GuestNodes {
   readonly #rootNames: Set<string>;
   /** Stand-in clocks by clock-output-names, which Linux keeps unique. */
   readonly #standIns = new Map<string, { rate: number; ref: PhandleRef; node: string }>();
+  /** Stand-in regulators by the host regulator's phandle. */
+  readonly #regulators = new Map<number, { ref: PhandleRef; node: string; microvolts: number }>();
+  #nopPhy: { ref: PhandleRef; node: string } | undefined;
 
   constructor(base: Fdt) {
     this.#rootNames = new Set(base.root.children.map((c) => c.name));
@@ -143,5 +146,73 @@ export class GuestNodes {
     this.#standIns.set(output, { rate, ref, node });
     warn(`clock '${name}': stand-in fixed-clock /${node} at ${rate} Hz${source}`);
     return ref;
+  }
+
+  /**
+   * A reference to a `regulator-fixed` stand-in for the host regulator `hostPhandle`, at the
+   * voltage the host node states as fixed (regulator-min-microvolt = regulator-max-microvolt),
+   * shared by every supply of that regulator; or why there is none.
+   */
+  standInRegulator(
+    hostTree: HostTree,
+    hostPhandle: number,
+    supply: string,
+    warn: (m: string) => void,
+  ): { ref: PhandleRef } | { reason: string } {
+    const known = this.#regulators.get(hostPhandle);
+    if (known) {
+      warn(
+        `supply '${supply}': shares the stand-in regulator-fixed /${known.node} at ${known.microvolts} µV`,
+      );
+      return { ref: known.ref };
+    }
+    const host = hostTree.nodeByPhandle(hostPhandle);
+    if (!host) return { reason: `no host node has the regulator phandle ${hostPhandle}` };
+    const min = host.properties.get("regulator-min-microvolt");
+    const max = host.properties.get("regulator-max-microvolt");
+    if (!min || !max || asU32(min) !== asU32(max)) {
+      return {
+        reason: `the host regulator ${host.path} states no fixed voltage (regulator-min-microvolt = regulator-max-microvolt)`,
+      };
+    }
+    const microvolts = asU32(min);
+    const hostName = host.properties.get("regulator-name");
+    const name = hostName ? asString(hostName) : host.name;
+    const node = this.freeRootName(`regulator-${name.replace(/[^A-Za-z0-9,._+-]/g, "-")}`);
+    const ref = { ref: `stand-in-regulator-${this.#regulators.size}` };
+    this.add({
+      name: node,
+      at: "root",
+      label: ref.ref,
+      properties: {
+        compatible: str("regulator-fixed"),
+        "regulator-name": str(name),
+        "regulator-min-microvolt": cells(microvolts),
+        "regulator-max-microvolt": cells(microvolts),
+      },
+    });
+    this.#regulators.set(hostPhandle, { ref, node, microvolts });
+    warn(
+      `supply '${supply}': stand-in regulator-fixed /${node} at ${microvolts} µV, voltage from the host DT's ${host.path}`,
+    );
+    return { ref };
+  }
+
+  /** A reference to the plan's one `usb-nop-xceiv` stand-in, created at the guest root on first use. */
+  standInNopPhy(property: string, warn: (m: string) => void): PhandleRef {
+    if (!this.#nopPhy) {
+      const node = this.freeRootName("usb-phy-nop");
+      this.#nopPhy = { ref: { ref: "stand-in-usb-nop-xceiv" }, node };
+      this.add({
+        name: node,
+        at: "root",
+        label: this.#nopPhy.ref.ref,
+        properties: { compatible: str("usb-nop-xceiv"), "#phy-cells": cells(0) },
+      });
+      warn(`'${property}': stand-in usb-nop-xceiv /${node}, which Linux's phy-generic serves`);
+    } else {
+      warn(`'${property}': shares the stand-in usb-nop-xceiv /${this.#nopPhy.node}`);
+    }
+    return this.#nopPhy.ref;
   }
 }

@@ -52,6 +52,8 @@ export interface GuestNode extends GuestChild {
 }
 
 const OWNED = new Set(["reg", "interrupts", "interrupt-parent", "phandle", "linux,phandle"]);
+/** What platpass writes on a child: a child's `reg` is in its device's own address space (an MDIO PHY's address), so the child gives it. */
+const OWNED_BY_CHILD = new Set(["interrupt-parent", "phandle", "linux,phandle"]);
 
 function refuse(code: string, message: string, where: string, hint?: string): InputError {
   return new InputError(code, message, { where, ...(hint ? { hint } : {}) });
@@ -95,11 +97,12 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
 
   const labels = new Map<string, FdtNode>();
   const pending: { node: FdtNode; properties: Record<string, GuestValue> }[] = [];
-  const create = (parent: FdtNode, data: GuestChild, name: string): FdtNode => {
-    for (const owned of Object.keys(data.properties ?? {}).filter((p) => OWNED.has(p))) {
+  const create = (parent: FdtNode, data: GuestChild, name: string, child: boolean): FdtNode => {
+    const owned = child ? OWNED_BY_CHILD : OWNED;
+    for (const property of Object.keys(data.properties ?? {}).filter((p) => owned.has(p))) {
       throw refuse(
         "GUEST_DT_OWNED_PROPERTY",
-        `node "${data.name}" sets "${owned}", which platpass writes itself`,
+        `node "${data.name}" sets "${property}", which platpass writes itself`,
         `${parent.path}/${name}`,
         "Give regions and irqs (and labels for phandles) instead; platpass derives reg, interrupts and phandle.",
       );
@@ -112,7 +115,7 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
       labels.set(data.label, node);
     }
     pending.push({ node, properties: data.properties ?? {} });
-    for (const c of data.children ?? []) create(node, c, c.name);
+    for (const c of data.children ?? []) create(node, c, c.name, true);
     return node;
   };
 
@@ -127,7 +130,7 @@ export function assembleGuestDtb(base: Fdt, nodes: readonly GuestNode[]): Fdt {
         `/${n.name}`,
       );
     }
-    const node = create(onBus ? bus : fdt.root, n, guestNodeName(n));
+    const node = create(onBus ? bus : fdt.root, n, guestNodeName(n), false);
     if (regions.length > 0) {
       const words = regions.flatMap((r) => [
         ...split(r.offset, addressCells, node.path),

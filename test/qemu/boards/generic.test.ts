@@ -17,7 +17,12 @@ const baseDts = readFileSync(
 async function planGeneric(devices: unknown[]) {
   const hostTree = readDtb(await compileDts(fixture("generic.host.dts")));
   return buildPlanFor({
-    config: parseConfig({ devices, machine: { accel: "tcg" } }),
+    // The fixture's devices are planned by the generic plugin even where a class plugin
+    // matches (20020000.usb is a snps,dwc3).
+    config: parseConfig({
+      devices: devices.map((d) => ({ plugin: "generic", ...(d as object) })),
+      machine: { accel: "tcg" },
+    }),
     hostDevices: devicesFromDtb(hostTree),
     hostTree,
     baseDtb: await compileDts(baseDts),
@@ -59,18 +64,45 @@ describe("the generic plugin", () => {
       "power-domains",
       "dmas",
       "phys",
+      "vbus-supply",
       "acme,grf",
     ]);
+    expect(plan.findings).toContain(
+      "20020000.usb: vbus-supply: the guest gets no regulator for it (the host regulator /soc/regulator states no fixed voltage (regulator-min-microvolt = regulator-max-microvolt)): a driver that requires the supply will not probe",
+    );
     expect(plan.findings).toContain(
       "20020000.usb: resets: no reset controller in the guest: a driver that requires its resets will not probe",
     );
     // A property the config drops on purpose is the user's decision, not a finding.
     const dropped = await planGeneric([{ host: "20020000.usb", options: { drop: ["resets"] } }]);
     expect(dropped.plan.devices[0]?.findings.map((f) => f.property)).not.toContain("resets");
-    // A usb-nop-xceiv PHY needs no driver: dropping it costs the guest driver nothing.
-    const nop = await planGeneric([{ host: "20050000.usb" }]);
-    expect(nop.plan.devices[0]?.warnings.map((w) => w.property)).toContain("phys");
-    expect(nop.plan.devices[0]?.findings).toEqual([]);
+  });
+
+  it("gives a usb-nop-xceiv PHY list the nop stand-in and a fixed-voltage supply a regulator-fixed", async () => {
+    const { plan, guest } = await planGeneric([{ host: "20050000.usb" }]);
+    const device = plan.devices[0]!;
+    expect(device.findings).toEqual([]);
+    expect(device.guestNodes).toEqual([
+      "/platform-bus@c000000/usb@0",
+      "/usb-phy-nop",
+      "/regulator-vcc1v8",
+    ]);
+    expect(device.warnings.map((w) => w.message)).toEqual([
+      "'phys': stand-in usb-nop-xceiv /usb-phy-nop, which Linux's phy-generic serves",
+      "supply 'vbus-supply': stand-in regulator-fixed /regulator-vcc1v8 at 1800000 µV, voltage from the host DT's /soc/regulator-1v8",
+    ]);
+    const phandle = (path: string) => asU32(guest.root.child(path.slice(1))!.property("phandle")!);
+    const node = guest.root.child("platform-bus@c000000")!.child("usb@0")!;
+    expect(asU32(node.property("phys")!)).toBe(phandle("/usb-phy-nop"));
+    expect(asStrings(node.property("phy-names")!)).toEqual(["usb"]);
+    expect(asU32(node.property("vbus-supply")!)).toBe(phandle("/regulator-vcc1v8"));
+    const regulator = guest.root.child("regulator-vcc1v8")!;
+    expect(asStrings(regulator.property("compatible")!)).toEqual(["regulator-fixed"]);
+    expect(asU32(regulator.property("regulator-min-microvolt")!)).toBe(1_800_000);
+    expect(asU32(regulator.property("regulator-max-microvolt")!)).toBe(1_800_000);
+    expect(asStrings(guest.root.child("usb-phy-nop")!.property("compatible")!)).toEqual([
+      "usb-nop-xceiv",
+    ]);
   });
 
   it("gives controller clocks stand-in fixed-clocks at the rates the host DT states and the config gives", async () => {

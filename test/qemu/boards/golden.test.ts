@@ -22,7 +22,10 @@ const cases = [
 async function planFixture(plugin: string, hosts: string[]) {
   const hostTree = readDtb(await compileDts(readFileSync(fixture(`${plugin}.host.dts`), "utf8")));
   const result = buildPlanFor({
-    config: parseConfig({ devices: hosts.map((host) => ({ host })), machine: { accel: "tcg" } }),
+    config: parseConfig({
+      devices: hosts.map((host) => ({ host, plugin })),
+      machine: { accel: "tcg" },
+    }),
     hostDevices: devicesFromDtb(hostTree),
     hostTree,
     baseDtb: await compileDts(readFileSync(baseDts, "utf8")),

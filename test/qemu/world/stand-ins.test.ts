@@ -31,9 +31,12 @@ const GMAC_RATES = {
   aclk_mac: 200_000_000,
   pclk_mac: 100_000_000,
 };
-const GMAC = { host: "fe300000.ethernet", options: { clockRates: GMAC_RATES } };
+const GMAC = { host: "fe300000.ethernet", plugin: "generic", options: { clockRates: GMAC_RATES } };
 /** The SDHCI's clk_xin has assigned-clock-rates in the DT; clk_ahb is the config's (the README's). */
-const SDHCI = JSON.parse(readmeBlockAfter("rk3399's SDHCI, say,", "json")).devices[0];
+const SDHCI = {
+  ...JSON.parse(readmeBlockAfter("rk3399's SDHCI, say,", "json")).devices[0],
+  plugin: "generic",
+};
 
 let dir: string;
 let hostDtb: string;
@@ -82,7 +85,9 @@ function addedNodes(plan: Plan, guest: Awaited<ReturnType<typeof validated>>["gu
 
 describe("rk3399 GMAC and SDHCI with stand-in clocks, against Linux 6.1's bindings", () => {
   it("without rates for the CRU clocks the clock errors stay, and the plan names them as a finding", async () => {
-    const { plan, validation } = await validated([{ host: "fe300000.ethernet" }]);
+    const { plan, validation } = await validated([
+      { host: "fe300000.ethernet", plugin: "generic" },
+    ]);
     expect(introduced(validation, "fe300000.ethernet")).toEqual([
       "'clocks' is a required property",
       "'clock-names' is a required property",
@@ -92,6 +97,7 @@ describe("rk3399 GMAC and SDHCI with stand-in clocks, against Linux 6.1's bindin
       "power-domains",
       "resets",
       "rockchip,grf",
+      "phy-supply",
     ]);
   });
 
@@ -175,7 +181,10 @@ describe("plan / dtb --strict (the built CLI)", () => {
       {
         host: "fe300000.ethernet",
         plugin: "generic",
-        options: { clockRates: GMAC_RATES, drop: ["resets", "power-domains", "rockchip,grf"] },
+        options: {
+          clockRates: GMAC_RATES,
+          drop: ["resets", "power-domains", "rockchip,grf", "phy-supply"],
+        },
       },
     ]);
     const r = await execa("node", [

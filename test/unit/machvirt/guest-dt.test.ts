@@ -121,6 +121,16 @@ describe("assembleGuestDtb", () => {
     expect(u32s(fdt, "/platform-bus@c000000/tpm@0/mdio", "#address-cells")).toEqual([1]);
   });
 
+  it("takes a child's reg (its device's own address space) and refuses its phandle", () => {
+    const phy = { name: "ethernet-phy@1", properties: { reg: { cells: [1] } } };
+    const fdt = assembleGuestDtb(base(), [{ ...tpm, children: [phy] }]);
+    expect(u32s(fdt, "/platform-bus@c000000/tpm@0/ethernet-phy@1", "reg")).toEqual([1]);
+    const numbered = { ...phy, properties: { phandle: { cells: [7] } } };
+    expect(() => assembleGuestDtb(base(), [{ ...tpm, children: [numbered] }])).toThrowError(
+      /sets "phandle", which platpass writes itself/,
+    );
+  });
+
   it("does not change the base tree", () => {
     const b = base();
     const before = writeDtb(b);

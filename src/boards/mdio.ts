@@ -1,0 +1,108 @@
+/**
+ * The device's own MDIO PHY for its guest node. A MAC whose `phy-handle` names a PHY on the
+ * MAC's own MDIO bus (a child `mdio` node, or the MAC node itself, as EtherAVB's is) keeps
+ * that PHY in the guest: the MAC driver registers the bus from the guest node (Linux's
+ * of_mdiobus_register) and the PHY's own compatible (`ethernet-phy-idXXXX.XXXX`,
+ * `ethernet-phy-ieee802.3-c22`) binds a mainline PHY driver. What in the PHY's subtree points
+ * at host nodes (its interrupt, reset GPIO, pin control, supplies) does not reach the guest,
+ * each with a warning; the PHY then runs polled and out of the host's reset control.
+ */
+import { asString, asU32 } from "../fdt/values.js";
+import type { GuestChild, HostDevice, HostNode, HostTree, PhandleRef } from "./api.js";
+
+/** Properties of MDIO and PHY nodes that hold host phandles or describe one, with the reason. */
+const HOST_ONLY: Record<string, string> = {
+  phandle: "the guest gives the node a phandle of its own",
+  "linux,phandle": "the guest gives the node a phandle of its own",
+  status: "the guest node is always enabled",
+  interrupts: "its interrupt is wired to a host interrupt controller; the guest polls the PHY",
+  "interrupts-extended":
+    "its interrupt is wired to a host interrupt controller; the guest polls the PHY",
+  "interrupt-parent": "it names a host interrupt controller",
+  "interrupt-names": "it names the dropped interrupts",
+  resets: "resets are host reset controllers",
+  "reset-names": "it names the dropped resets",
+  "reset-assert-us": "it describes the dropped reset GPIO",
+  "reset-deassert-us": "it describes the dropped reset GPIO",
+  "reset-delay-us": "it describes the dropped reset GPIO",
+  "reset-post-delay-us": "it describes the dropped reset GPIO",
+  clocks: "clocks are host clock controllers",
+  "clock-names": "it names the dropped clocks",
+  "pinctrl-names": "pin control stays with the host",
+  sfp: "the SFP cage is a host node",
+  "pcs-handle": "the PCS is a host node",
+  "nvmem-cells": "NVMEM cells live in host nodes",
+  "nvmem-cell-names": "it names the dropped nvmem-cells",
+};
+
+function hostOnlyReason(name: string): string | undefined {
+  if (/^pinctrl-\d+$/.test(name)) return "pin control stays with the host";
+  if (/-supply$/.test(name)) return "regulators are host nodes";
+  if (/(^|-)gpios?$/.test(name))
+    return "GPIOs belong to host GPIO controllers; the host's reset line stays as the host left it";
+  return HOST_ONLY[name];
+}
+
+function phandleOf(node: HostNode): number | undefined {
+  const value = node.properties.get("phandle") ?? node.properties.get("linux,phandle");
+  return value ? asU32(value) : undefined;
+}
+
+function disabled(node: HostNode): boolean {
+  const status = node.properties.get("status");
+  return status !== undefined && !["okay", "ok"].includes(asString(status));
+}
+
+/** An MDIO bus node below a MAC: named `mdio`/`mdio@…`, or compatible with an `…mdio…`. */
+function isMdioBus(node: HostNode): boolean {
+  if (/^mdio(@|$)/.test(node.name)) return true;
+  const compatible = node.properties.get("compatible");
+  return compatible !== undefined && /mdio/.test(asString(compatible));
+}
+
+export interface OwnMdioPhy {
+  /** The guest `phy-handle`: a reference to the PHY's guest copy. */
+  phyHandle: PhandleRef;
+  /** Child nodes for the MAC's guest node: the MDIO subtree, or the PHY node itself. */
+  children: GuestChild[];
+}
+
+/**
+ * The device's own MDIO PHY as guest children and the `phy-handle` reference to it;
+ * `{ reason }` when its `phy-handle` names a PHY elsewhere; undefined without a `phy-handle`.
+ */
+export function ownMdioPhy(
+  host: HostDevice,
+  hostTree: HostTree,
+  warn: (message: string) => void,
+): OwnMdioPhy | { reason: string } | undefined {
+  const handle = host.properties.get("phy-handle");
+  if (!handle) return undefined;
+  const phandle = asU32(handle);
+  const phy = hostTree.nodeByPhandle(phandle);
+  if (!phy) return { reason: `its PHY (phandle ${phandle}) is not in the host tree` };
+  const mac = hostTree.nodeOf(host);
+  const label = `mdio-phy-${host.name}`;
+  const copy = (node: HostNode): GuestChild => {
+    const properties: Record<string, Uint8Array> = {};
+    for (const [name, value] of node.properties) {
+      const reason = hostOnlyReason(name);
+      if (reason === undefined) properties[name] = value.slice();
+      else if (name !== "phandle" && name !== "linux,phandle")
+        warn(`dropped '${name}' of the PHY subtree's ${node.path}: ${reason}`);
+    }
+    const children = node.children.filter((c) => !disabled(c)).map(copy);
+    return {
+      name: node.name,
+      ...(phandleOf(node) === phandle ? { label } : {}),
+      properties,
+      ...(children.length > 0 ? { children } : {}),
+    };
+  };
+  if (mac?.children.includes(phy)) return { phyHandle: { ref: label }, children: [copy(phy)] };
+  const bus = mac?.children.find((c) => isMdioBus(c) && c.children.includes(phy));
+  if (bus) return { phyHandle: { ref: label }, children: [copy(bus)] };
+  return {
+    reason: `its PHY ${phy.path} is not on the device's own MDIO bus, so the guest has no bus to reach it`,
+  };
+}
