@@ -20,6 +20,7 @@ import type { VfioLocation } from "../vfio/locate.js";
 import { type LaunchListener, timed } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
 import { openHandoff } from "./handoff.js";
+import { refuseUnpowered } from "./power-check.js";
 import { prepareLaunch } from "./prepare.js";
 import { runSession, type SessionResult } from "./session.js";
 import { checkThroughVfio } from "./vfio-check.js";
@@ -105,6 +106,8 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
         emit({ event: "detached", device: d.device, from: d.from, to: d.driver });
       }
       killPoint("launch-detached");
+      // Unbinding the host driver may have gated a clock vfio-platform will not enable.
+      await refuseUnpowered(plan.devices);
       const locations = await timed(emit, "quiesce", () => checkDevices(plan.devices, emit));
       const handoff = openHandoff(plan.qemu.fds, locations);
       let session: SessionResult;
