@@ -22,12 +22,14 @@ const CLASS_SCORE = 50;
  * @property {string} name
  * @property {string} summary
  * @property {readonly string[]} compatibles host compatibles the class takes
+ * @property {boolean} [ownMdioPhy] a MAC whose PHY on its own MDIO bus the guest keeps
+ *   (ctx.ownMdioPhy): that bus as children, `phy-handle` pointing at the copy
  * @property {readonly string[]} [handles] host properties `build` writes itself
  * @property {(ctx: ClassContext) => Readonly<Record<string, Uint8Array>>} [hostView]
  *   host properties the generic copy sees changed (e.g. only the clocks the driver takes)
  * @property {(ctx: ClassContext) => Readonly<Record<string, string>>} [optional]
  *   dropped properties the driver probes without, each with why
- * @property {(ctx: ClassContext, node: DeviceNode) => DeviceNode} build
+ * @property {(ctx: ClassContext, node: DeviceNode) => DeviceNode} [build]
  *   the class's changes to the generic plugin's node
  */
 
@@ -47,7 +49,11 @@ export function classPlugin(spec) {
     },
     ...(generic.options ? { options: generic.options } : {}),
     build(ctx) {
-      const handled = new Set(spec.handles ?? []);
+      const mdio = spec.ownMdioPhy ? ownMdio(ctx) : undefined;
+      const handled = new Set([
+        ...(spec.handles ?? []),
+        ...(spec.ownMdioPhy ? ["phy-handle"] : []),
+      ]);
       const optional = spec.optional?.(ctx) ?? {};
       const view = spec.hostView?.(ctx) ?? {};
       const properties = new Map(
@@ -55,40 +61,47 @@ export function classPlugin(spec) {
           .filter(([name]) => !handled.has(name))
           .map(([name, value]) => [name, view[name] ?? value]),
       );
+      const copied = new Set(mdio?.children.map((c) => c.name));
       const node = generic.build({
         ...ctx,
         host: { ...ctx.host, properties },
+        // The children the class copies are no drops of the generic copy.
+        hostTree: {
+          ...ctx.hostTree,
+          nodeOf(host) {
+            const found = ctx.hostTree.nodeOf(host);
+            if (!found) return found;
+            return { ...found, children: found.children.filter((c) => !copied.has(c.name)) };
+          },
+        },
         finding(property, message) {
           const why = optional[property];
           if (why === undefined) ctx.finding(property, message);
           else ctx.warn(`'${property}' is no guest-driver finding: ${why}`, property);
         },
       });
-      return spec.build(ctx, node);
+      const built = spec.build ? spec.build(ctx, node) : node;
+      if (!mdio) return built;
+      return {
+        ...built,
+        properties: { ...built.properties, "phy-handle": { cells: [mdio.phyHandle] } },
+        children: [...(built.children ?? []), ...mdio.children],
+      };
     },
   };
 }
 
 /**
- * The node with the device's own MDIO PHY (ctx.ownMdioPhy): its bus as children and
- * `phy-handle` pointing at the copy; the node unchanged when there is none.
+ * The device's own MDIO PHY (ctx.ownMdioPhy), or undefined after a warning and a finding
+ * when its PHY sits elsewhere.
  * @param {ClassContext} ctx
- * @param {DeviceNode} node
- * @returns {DeviceNode}
  */
-export function withOwnMdioPhy(ctx, node) {
+function ownMdio(ctx) {
   const own = ctx.ownMdioPhy();
-  if (!own) return node;
-  if ("reason" in own) {
-    ctx.warn(`dropped 'phy-handle': ${own.reason}`, "phy-handle");
-    ctx.finding("phy-handle", `the guest driver will not find its PHY: ${own.reason}`);
-    return node;
-  }
-  return {
-    ...node,
-    properties: { ...node.properties, "phy-handle": { cells: [own.phyHandle] } },
-    children: [...(node.children ?? []), ...own.children],
-  };
+  if (!own || !("reason" in own)) return own;
+  ctx.warn(`dropped 'phy-handle': ${own.reason}`, "phy-handle");
+  ctx.finding("phy-handle", `the guest driver will not find its PHY: ${own.reason}`);
+  return undefined;
 }
 
 /**

@@ -9,7 +9,7 @@
  * sun8i EMAC is a core of its own that no generic compatible describes: its syscon stays a
  * finding.
  */
-import { classPlugin, onlyClocks, withCompatible, withOwnMdioPhy } from "./device-class.js";
+import { classPlugin, onlyClocks, withCompatible } from "./device-class.js";
 
 /** Glue drivers that need a host system controller, by compatible shape, and the property. */
 const SYSCON_GLUE = [
@@ -59,7 +59,7 @@ export default classPlugin({
     "allwinner,sun8i-h3-emac",
     "allwinner,sun50i-a64-emac",
   ],
-  handles: ["phy-handle"],
+  ownMdioPhy: true,
   // The generic core takes only these clocks (stmmac_probe_config_dt); the glue's others
   // would need rates for nothing.
   hostView: (ctx) => (hostSysconGlue(ctx) ? onlyClocks(ctx, ["stmmaceth", "pclk", "ptp_ref"]) : {}),
@@ -73,15 +73,12 @@ export default classPlugin({
   },
   build(ctx, node) {
     const glue = hostSysconGlue(ctx);
-    const core = genericCore(ctx.host.compatible);
-    const fallback = glue
-      ? withCompatible(
-          ctx,
-          node,
-          [core],
-          `the glue driver ${glue.driver} needs the host's '${glue.syscon}', so the guest gets the generic core (dwmac-generic) with the interface mode the host set`,
-        )
-      : node;
-    return withOwnMdioPhy(ctx, fallback);
+    if (!glue) return node;
+    return withCompatible(
+      ctx,
+      node,
+      [genericCore(ctx.host.compatible)],
+      `the glue driver ${glue.driver} needs the host's '${glue.syscon}', so the guest gets the generic core (dwmac-generic) with the interface mode the host set`,
+    );
   },
 });

@@ -19,6 +19,7 @@ export const BUILTIN_PLUGINS = [
   "tpm-tis",
   "virtio-mmio",
   "dwmac",
+  "etheravb",
   "generic",
 ] as const;
 
