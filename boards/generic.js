@@ -4,9 +4,9 @@
  * `reg` and `interrupts` rewritten (by platpass) to where QEMU puts the device, and without
  * everything that points at other host nodes (phandles mean nothing in the guest): `clocks`
  * become guest copies of fixed host clocks and stand-in fixed-clocks for the others, at the
- * rate the host DT states or the config's `clockRates` gives, and are dropped when a rate is
- * unknown; a supply becomes a stand-in fixed regulator where the host regulator states a fixed
- * voltage, and a list of `usb-nop-xceiv` PHYs the plan's nop stand-in; pin control, resets,
+ * rate the live kernel reports (clk debugfs), else the host DT states, else the config's
+ * `clockRates` gives, and are dropped when a rate is unknown; a supply becomes a stand-in
+ * fixed regulator where the host regulator states a fixed voltage, and a list of `usb-nop-xceiv` PHYs the plan's nop stand-in; pin control, resets,
  * power domains, IOMMUs, DMA channels, other PHYs and supplies, GPIOs and the like are
  * dropped. Every property and child node that does not reach the guest is listed as a warning
  * in the plan; each drop the guest driver may not probe without (clocks,
@@ -285,9 +285,22 @@ function hostDtRate(ctx, entry) {
 }
 
 /**
+ * The rate the live kernel reports for the device's clock `index` (clk debugfs), where it tells.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {number} index
+ * @returns {{ rate: number, from: string } | undefined}
+ */
+function liveRate(ctx, index) {
+  const clock = ctx.host.power?.clocks[index];
+  return clock?.name && clock.rate
+    ? { rate: clock.rate, from: `the live host's clk debugfs (${clock.name})` }
+    : undefined;
+}
+
+/**
  * The guest `clocks` value: copies of fixed host clocks, stand-ins for the others at the rate
- * the host DT or the config gives; or undefined after warning that `clocks` and `clock-names`
- * are dropped and recording the finding.
+ * the live host, the host DT or the config gives; or undefined after warning that `clocks` and
+ * `clock-names` are dropped and recording the finding.
  * @param {import("platpass/boards").BuildContext<z.output<ReturnType<typeof Options>>>} ctx
  * @param {Uint8Array} clocks
  * @returns {import("platpass/boards").GuestValue | undefined}
@@ -304,7 +317,8 @@ function guestClocks(ctx, clocks) {
       const configured = ctx.options.clockRates[key];
       const rate = ctx.isFixedClock(entry.phandle)
         ? undefined
-        : (hostDtRate(ctx, entry) ??
+        : (liveRate(ctx, i) ??
+          hostDtRate(ctx, entry) ??
           (configured === undefined
             ? undefined
             : { rate: configured, from: "the config's clockRates" }));

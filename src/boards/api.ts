@@ -44,6 +44,14 @@ export interface HostDevice {
   readonly regions: readonly { readonly index: number; readonly size: number }[];
   /** IRQs in VFIO index order; an AUTOMASKED one is level-triggered. */
   readonly irqs: readonly { readonly index: number; readonly automasked: boolean }[];
+  /**
+   * What the live kernel reports of the device's clocks (clk debugfs), one per entry of its
+   * `clocks` in order: the kernel's name for the clock and its rate in Hz; `name` is undefined
+   * where no kernel clock matched. Absent offline and for a device without clocks.
+   */
+  readonly power?: {
+    readonly clocks: readonly { readonly name: string | undefined; readonly rate?: number }[];
+  };
 }
 
 /** The QEMU device types a plugin can ask for (all removed in QEMU 10.2). */

@@ -130,6 +130,65 @@ describe("the generic plugin", () => {
     expect(device.findings).toEqual([]);
   });
 
+  it("takes the rate the live kernel reports over the host DT's and the config's", async () => {
+    const hostTree = readDtb(await compileDts(fixture("generic.host.dts")));
+    // As the live host discovers it: clk debugfs names two of the three clocks.
+    const hostDevices = devicesFromDtb(hostTree).map((d) =>
+      d.name === "20040000.mmc"
+        ? {
+            ...d,
+            power: {
+              clocks: [
+                {
+                  index: 0,
+                  connection: "core",
+                  provider: "/cru",
+                  name: "cclk_sdmmc",
+                  rate: 49_500_000,
+                },
+                { index: 1, connection: "bus", provider: "/clock-div2", name: undefined },
+                {
+                  index: 2,
+                  connection: "card",
+                  provider: "/cru",
+                  name: "sdmmc_card",
+                  rate: 26_000_000,
+                },
+              ],
+              clocksUntold: undefined,
+              domains: [],
+              domainsUntold: undefined,
+              wantsDomains: false,
+              runtimeStatus: "active",
+            },
+          }
+        : d,
+    );
+    const { plan } = await buildPlanFor({
+      config: parseConfig({
+        devices: [
+          {
+            plugin: "generic",
+            host: "20040000.mmc",
+            options: { clockRates: { card: 25_000_000 } },
+          },
+        ],
+        machine: { accel: "tcg" },
+      }),
+      hostDevices,
+      hostTree,
+      baseDtb: await compileDts(baseDts),
+      registry: await loadRegistry(),
+      dtbFile: "guest.dtb",
+      qemuBinary: "qemu-system-aarch64",
+    });
+    expect(plan.devices[0]!.warnings.slice(0, 3).map((w) => w.message)).toEqual([
+      "clock '20040000.mmc-core': stand-in fixed-clock /clock-20040000.mmc-core at 49500000 Hz, rate from the live host's clk debugfs (cclk_sdmmc)",
+      "clock '20040000.mmc-bus': stand-in fixed-clock /clock-20040000.mmc-bus at 12000000 Hz, rate from the host DT's /oscillator through /clock-div2",
+      "clock '20040000.mmc-card': stand-in fixed-clock /clock-20040000.mmc-card at 26000000 Hz, rate from the live host's clk debugfs (sdmmc_card)",
+    ]);
+  });
+
   it("leaves clocks out and records a finding when a rate is unknown", async () => {
     const { plan, guest } = await planGeneric([{ host: "20040000.mmc" }]);
     expect(plan.devices[0]?.guestNodes).toEqual(["/platform-bus@c000000/mmc@0"]);
