@@ -152,6 +152,12 @@ describe("src/ import structure", () => {
     expect(chains("plan/", effectOf)).toEqual([]);
   });
 
+  it("the policy's evaluation (rules, requester) reaches nothing with effects: its file is read at the edge", () => {
+    expect([...chains("policy/rules", effectOf), ...chains("policy/requester", effectOf)]).toEqual(
+      [],
+    );
+  });
+
   it("host/dt/ (the kernel's OF rules) imports nothing from host/live/ or host/bind/", () => {
     const reached = modules
       .filter((m) => m.startsWith("host/dt/"))
