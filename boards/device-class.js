@@ -24,7 +24,8 @@ const CLASS_SCORE = 50;
  * @property {readonly string[]} compatibles host compatibles the class takes
  * @property {boolean} [ownMdioPhy] a MAC whose PHY on its own MDIO bus the guest keeps
  *   (ctx.ownMdioPhy): that bus as children, `phy-handle` pointing at the copy
- * @property {readonly string[]} [handles] host properties `build` writes itself
+ * @property {(ctx: ClassContext) => readonly string[]} [handles] host properties `build`
+ *   writes or leaves out itself: the generic copy never sees them
  * @property {(ctx: ClassContext) => Readonly<Record<string, Uint8Array>>} [hostView]
  *   host properties the generic copy sees changed (e.g. only the clocks the driver takes)
  * @property {(ctx: ClassContext) => Readonly<Record<string, string>>} [optional]
@@ -51,7 +52,7 @@ export function classPlugin(spec) {
     build(ctx) {
       const mdio = spec.ownMdioPhy ? ownMdio(ctx) : undefined;
       const handled = new Set([
-        ...(spec.handles ?? []),
+        ...(spec.handles?.(ctx) ?? []),
         ...(spec.ownMdioPhy ? ["phy-handle"] : []),
       ]);
       const optional = spec.optional?.(ctx) ?? {};

@@ -20,6 +20,7 @@ export const BUILTIN_PLUGINS = [
   "virtio-mmio",
   "dwmac",
   "etheravb",
+  "sdhci",
   "generic",
 ] as const;
 
