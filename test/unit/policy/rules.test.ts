@@ -7,6 +7,7 @@ import {
   type PolicySubject,
   type Requester,
 } from "../../../src/policy/rules.js";
+import { readmeBlock } from "../../support/readme.js";
 
 const TPM: PolicySubject = {
   name: "c000000.tpm_tis",
@@ -144,5 +145,20 @@ describe("admit", () => {
     expect(message).toContain(`${TPM.name}: rule 1 denies it ("the TPM stays with the host")`);
     expect(message).toContain(`${MAC.name}: no rule allows it`);
     expect(message).not.toContain(VIRTIO.name);
+  });
+});
+
+describe("the README's policy example", () => {
+  const example = parsePolicy(JSON.parse(readmeBlock("json", "policy-example")), "README.md");
+
+  it("denies the TPM by its first rule and allows virtio-mmio by its last", () => {
+    expect(decide(example, TPM, ROOT)).toMatchObject({ allowed: false, rule: 1 });
+    expect(decide(example, VIRTIO, ROOT)).toMatchObject({ allowed: true, rule: 4 });
+  });
+
+  it("allows a DesignWare MAC only to members of netdev", () => {
+    const netdev = { ...ALICE, groups: [{ gid: 109, name: "netdev" }] };
+    expect(decide(example, MAC, netdev)).toMatchObject({ allowed: true, rule: 2 });
+    expect(decide(example, MAC, ALICE).allowed).toBe(false);
   });
 });
