@@ -6,22 +6,14 @@
  * the host's GRF) and ZynqMP/Versal's, whose tap delays go through the host's firmware, fall
  * back to the PHY- and firmware-less `arasan,sdhci-8.9a` that sdhci-of-arasan binds on the
  * same register set, without the speed modes that need the PHY's DLL (HS200, HS400); its
- * base clock is `clk_xin`'s rate, so that rate must be right. DWC MSHC takes its resets as
- * optional.
+ * base clock is `clk_xin`'s rate, so that rate must be right. Both drivers take their resets
+ * as optional, and the MMC core its vmmc/vqmmc supplies.
  */
 import { classPlugin, withCompatible } from "./device-class.js";
+import { MMC_OPTIONAL, TUNED_MODES } from "./dw-mmc.js";
 
 /** The PHY- and firmware-less Arasan core. */
 const ARASAN_CORE = "arasan,sdhci-8.9a";
-
-/** Speed modes that need the PHY's DLL, which the fallback does not have. */
-const DLL_MODES = [
-  "mmc-hs200-1_8v",
-  "mmc-hs200-1_2v",
-  "mmc-hs400-1_8v",
-  "mmc-hs400-1_2v",
-  "mmc-hs400-enhanced-strobe",
-];
 
 /**
  * Why the device's binding needs what only the host has, so the guest gets the Arasan core;
@@ -56,17 +48,12 @@ export default classPlugin({
     "snps,dwcmshc-sdhci",
   ],
   handles: (ctx) =>
-    arasanFallback(ctx) ? ["phys", "phy-names", "arasan,soc-ctl-syscon", ...DLL_MODES] : [],
-  optional() {
-    return {
-      resets: "sdhci-of-arasan and sdhci-of-dwcmshc take their resets as optional",
-      "power-domains": "the host keeps the controller's power domain on",
-    };
-  },
+    arasanFallback(ctx) ? ["phys", "phy-names", "arasan,soc-ctl-syscon", ...TUNED_MODES] : [],
+  optional: () => MMC_OPTIONAL,
   build(ctx, node) {
     const why = arasanFallback(ctx);
     if (!why) return node;
-    for (const name of ["phys", "phy-names", "arasan,soc-ctl-syscon", ...DLL_MODES]) {
+    for (const name of ["phys", "phy-names", "arasan,soc-ctl-syscon", ...TUNED_MODES]) {
       if (ctx.host.properties.has(name))
         ctx.warn(
           `dropped '${name}': the Arasan core has no PHY, no DLL for HS200/HS400 and no SoC syscon`,

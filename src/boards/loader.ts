@@ -21,6 +21,7 @@ export const BUILTIN_PLUGINS = [
   "dwmac",
   "etheravb",
   "sdhci",
+  "dw-mmc",
   "generic",
 ] as const;
 
