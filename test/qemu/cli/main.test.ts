@@ -22,12 +22,19 @@ describe("platpass CLI", () => {
     expect(r.stderr).toContain("platpass doctor --help");
   });
 
-  it("doctor --json reports checks for every role", async () => {
-    const r = await execa("node", [bin, "doctor", "--json"]);
-    const { checks } = JSON.parse(r.stdout) as { checks: { name: string; roles: string[] }[] };
+  it("doctor --json reports checks for every role, and that no policy is in force without its file", async () => {
+    const noPolicy = "/nonexistent/platpass/policy.json";
+    const r = await execa("node", [bin, "doctor", "--json", "--policy", noPolicy]);
+    const { checks } = JSON.parse(r.stdout) as {
+      checks: { name: string; roles: string[]; ok: boolean; detail: string }[];
+    };
     const roles = new Set(checks.flatMap((c) => c.roles));
     expect([...roles].sort()).toEqual(["bed", "launch", "plan", "tests", "validate"]);
     expect(checks.map((c) => c.name)).toContain("qemu-system-aarch64");
+    expect(checks.find((c) => c.name === "assignable-devices policy")).toMatchObject({
+      ok: true,
+      detail: `none in force (${noPolicy} does not exist): any device may be assigned`,
+    });
   });
 
   it("gives every command --help", async () => {
