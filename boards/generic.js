@@ -54,6 +54,7 @@ const REFERENCES = {
   "interconnect-names": "it names the dropped interconnects",
   "operating-points-v2": "OPP tables are host nodes",
   "mmc-pwrseq": "the power sequence is a host node (its GPIOs and clocks are the host's)",
+  extcon: "extcon devices are host nodes",
   "gpio-ranges": "it points at the host pin controller",
   pwms: "PWMs are host nodes",
   "pwm-names": "it names the dropped pwms",

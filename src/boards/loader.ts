@@ -22,6 +22,7 @@ export const BUILTIN_PLUGINS = [
   "etheravb",
   "sdhci",
   "dw-mmc",
+  "dwc3",
   "generic",
 ] as const;
 

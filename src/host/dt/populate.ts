@@ -3,8 +3,9 @@
  * (of_platform_default_populate_init in drivers/of/platform.c): a few reserved-memory
  * compatibles, the children of /firmware, then the root's children with a `compatible`,
  * descending into simple-bus / simple-mfd / isa / arm,amba-bus nodes; `arm,primecell`
- * nodes become AMBA devices. Nodes that are not available (status) or were already
- * populated are skipped, as the kernel's OF_POPULATED flags do.
+ * nodes become AMBA devices; and the children of USB glue nodes whose driver creates them at
+ * probe (GLUE_PARENTS). Nodes that are not available (status) or were already populated are
+ * skipped, as the kernel's OF_POPULATED flags do.
  *
  * What this cannot know offline: nodes claimed before populate by built-in early drivers
  * (irqchips, timers, clocks marked OF_POPULATED by their *_OF_DECLARE init) get no
@@ -21,6 +22,29 @@ export interface PopulatedNode {
 }
 
 const DEFAULT_BUSES = ["simple-bus", "simple-mfd", "isa", "arm,amba-bus"];
+/**
+ * SoC glue whose Linux 6.1 driver creates its child nodes' devices when it probes
+ * (of_platform_populate on its own node: the DWC3 glue drivers dwc3-of-simple, dwc3-qcom,
+ * dwc3-imx8mp, dwc3-keystone, dwc3-meson-g12a, dwc3-xilinx, dwc3-exynos, dwc3-am62), so the
+ * dwc3 core below a glue is a device of its own on a running host, as it is here.
+ */
+const GLUE_PARENTS = [
+  "rockchip,rk3399-dwc3",
+  "allwinner,sun50i-h6-dwc3",
+  "hisilicon,hi3670-dwc3",
+  "intel,keembay-dwc3",
+  "qcom,dwc3",
+  "fsl,imx8mp-dwc3",
+  "ti,keystone-dwc3",
+  "ti,am654-dwc3",
+  "ti,am62-usb",
+  "amlogic,meson-g12a-usb-ctrl",
+  "amlogic,meson-a1-usb-ctrl",
+  "xlnx,zynqmp-dwc3",
+  "xlnx,versal-dwc3",
+  "samsung,exynos5433-dwusb3",
+  "samsung,exynos7-dwusb3",
+];
 const SKIPPED = ["operating-points-v2"];
 const RESERVED_MEMORY_DEVICES = ["qcom,rmtfs-mem", "qcom,cmd-db", "ramoops"];
 
@@ -61,7 +85,7 @@ class Populator {
       return false;
     }
     if (!this.platform(node)) return false;
-    return buses.some((c) => isCompatible(node, c));
+    return [...buses, ...GLUE_PARENTS].some((c) => isCompatible(node, c));
   }
 
   /**
