@@ -64,20 +64,24 @@ export const QemuSchema = z
   })
   .describe("Which QEMU to run and what else to pass it.");
 
+/** A host device's sysfs name, as the config and the assignable-devices policy write it. */
+export const SysfsNameSchema = z
+  .string()
+  .min(1, { abort: true })
+  .superRefine((name, ctx) => {
+    const problem = deviceNameProblem(name);
+    if (problem)
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(name)} is not a sysfs device name: ${problem}`,
+      });
+  });
+
 export const DeviceSchema = z
   .strictObject({
-    host: z
-      .string()
-      .min(1, { abort: true })
-      .superRefine((name, ctx) => {
-        const problem = deviceNameProblem(name);
-        if (problem)
-          ctx.addIssue({
-            code: "custom",
-            message: `${JSON.stringify(name)} is not a sysfs device name: ${problem}`,
-          });
-      })
-      .describe("The host device's sysfs name, e.g. 'e0700000.xgmac' (see 'platpass list')."),
+    host: SysfsNameSchema.describe(
+      "The host device's sysfs name, e.g. 'e0700000.xgmac' (see 'platpass list').",
+    ),
     plugin: z
       .string()
       .min(1)

@@ -5,7 +5,7 @@
  * and the first that matches a device decides; a device no rule matches is not assignable.
  */
 import { z } from "zod";
-import { deviceNameProblem } from "../host/dt/device-name.js";
+import { SysfsNameSchema } from "../config/schema.js";
 
 /** A user or group: its name, or its numeric id. */
 const principal = z.union([z.string().min(1), z.int().min(0)]);
@@ -16,19 +16,9 @@ export const PolicyRuleSchema = z
       .enum(["allow", "deny"])
       .default("allow")
       .describe("What a matching rule decides: allow the device to be assigned, or deny it."),
-    name: z
-      .string()
-      .min(1, { abort: true })
-      .superRefine((name, ctx) => {
-        const problem = deviceNameProblem(name);
-        if (problem)
-          ctx.addIssue({
-            code: "custom",
-            message: `${JSON.stringify(name)} is not a sysfs device name: ${problem}`,
-          });
-      })
-      .optional()
-      .describe("The device's sysfs name, exactly, e.g. 'c000000.tpm_tis' (see 'platpass list')."),
+    name: SysfsNameSchema.optional().describe(
+      "The device's sysfs name, exactly, e.g. 'c000000.tpm_tis' (see 'platpass list').",
+    ),
     compatible: z
       .string()
       .min(1)

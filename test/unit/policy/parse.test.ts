@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DocumentError } from "../../../src/config/errors.js";
 import { POLICY_SCHEMA_FILE, policyJsonSchemaText } from "../../../src/policy/json-schema.js";
-import { PolicyError, parsePolicy, parsePolicyText } from "../../../src/policy/parse.js";
+import { parsePolicy, parsePolicyText } from "../../../src/policy/parse.js";
 
 function problems(text: string): { path: string; message: string }[] {
   try {
     parsePolicyText(text, "policy.json");
   } catch (e) {
-    if (e instanceof PolicyError) return e.problems;
+    if (e instanceof DocumentError && e.code === "POLICY_INVALID") return e.problems;
     throw e;
   }
   throw new Error("expected the policy to be rejected");
