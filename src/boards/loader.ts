@@ -23,6 +23,7 @@ export const BUILTIN_PLUGINS = [
   "sdhci",
   "dw-mmc",
   "dwc3",
+  "cadence-gem",
   "generic",
 ] as const;
 
