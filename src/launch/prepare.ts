@@ -14,7 +14,7 @@ import { type LiveHost, readLiveHost } from "../host/live/discover.js";
 import { vfioProbe } from "../host/live/vfioprobe.js";
 import type { HostReadiness } from "../host/model.js";
 import type { Plan } from "../plan/types.js";
-import { currentRequester, readPolicy } from "../policy/load.js";
+import { currentRequester, policyFile as defaultPolicyFile, readPolicy } from "../policy/load.js";
 import { admit, type LoadedPolicy } from "../policy/rules.js";
 import { hostInputOf, planConfigFile } from "../world/plan-file.js";
 
@@ -33,7 +33,7 @@ async function admitConfigured(policy: LoadedPolicy, configFile: string, live: L
 export async function prepareLaunch(
   configFile: string,
   workDir: string,
-  policyFile: string,
+  policyFile = defaultPolicyFile(),
 ): Promise<PreparedLaunch> {
   const policy = await readPolicy(policyFile);
   const live = await readLiveHost({ vfioProbe });

@@ -27,8 +27,11 @@ import { checkThroughVfio } from "./vfio-check.js";
 
 export interface LaunchRequest {
   configFile: string;
-  /** The assignable-devices policy; when the file exists, only devices it allows launch. */
-  policyFile: string;
+  /**
+   * The assignable-devices policy; when the file exists, only devices it allows launch.
+   * By default $PLATPASS_POLICY, else /etc/platpass/policy.json, as for the CLI.
+   */
+  policyFile?: string | undefined;
   emit: LaunchListener;
   /** Each vfio trace line of QEMU's as it arrives. */
   onTraceLine?: (line: string) => void;
