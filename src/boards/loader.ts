@@ -24,6 +24,7 @@ export const BUILTIN_PLUGINS = [
   "dw-mmc",
   "dwc3",
   "cadence-gem",
+  "fec",
   "generic",
 ] as const;
 

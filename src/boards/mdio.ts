@@ -8,7 +8,7 @@
  * each with a warning; the PHY then runs polled and out of the host's reset control.
  */
 import { asString, asU32 } from "../fdt/values.js";
-import type { GuestChild, HostDevice, HostNode, HostTree, PhandleRef } from "./api.js";
+import type { GuestChild, GuestValue, HostDevice, HostNode, HostTree, PhandleRef } from "./api.js";
 
 /** Properties of MDIO and PHY nodes that hold host phandles or describe one, with the reason. */
 const HOST_ONLY: Record<string, string> = {
@@ -82,27 +82,57 @@ export function ownMdioPhy(
   const phy = hostTree.nodeByPhandle(phandle);
   if (!phy) return { reason: `its PHY (phandle ${phandle}) is not in the host tree` };
   const mac = hostTree.nodeOf(host);
-  const label = `mdio-phy-${host.name}`;
+  const found = mac?.children.includes(phy)
+    ? phy
+    : mac?.children.find((c) => isMdioBus(c) && c.children.includes(phy));
+  if (found) {
+    const copied = subtreeCopy(found, `mdio-${host.name}`, warn);
+    return { phyHandle: { ref: copied.labelOf(phandle) }, children: [copied.child] };
+  }
+  return {
+    reason: `its PHY ${phy.path} is not on the device's own MDIO bus, so the guest has no bus to reach it`,
+  };
+}
+
+/**
+ * A guest copy of a host subtree without its host references; a supply naming a node inside
+ * the subtree (a PHY's own regulator, as AR803x PHYs have) points at that node's copy.
+ * `labelOf` gives the label of the copy of the node with a host phandle (for `phy-handle`).
+ */
+function subtreeCopy(
+  root: HostNode,
+  prefix: string,
+  warn: (message: string) => void,
+): { child: GuestChild; labelOf(phandle: number): string } {
+  const inside = new Set<number>();
+  const collect = (node: HostNode): void => {
+    const own = phandleOf(node);
+    if (own !== undefined && !disabled(node)) inside.add(own);
+    for (const c of node.children) collect(c);
+  };
+  collect(root);
+  const labelOf = (phandle: number) => `${prefix}-${phandle}`;
   const copy = (node: HostNode): GuestChild => {
-    const properties: Record<string, Uint8Array> = {};
+    const properties: Record<string, GuestValue> = {};
     for (const [name, value] of node.properties) {
+      const target = /-supply$/.test(name) && value.length === 4 ? asU32(value) : undefined;
+      if (target !== undefined && inside.has(target)) {
+        properties[name] = { cells: [{ ref: labelOf(target) }] };
+        continue;
+      }
       const reason = hostOnlyReason(name);
       if (reason === undefined) properties[name] = value.slice();
       else if (name !== "phandle" && name !== "linux,phandle")
         warn(`dropped '${name}' of the PHY subtree's ${node.path}: ${reason}`);
     }
+    const own = phandleOf(node);
     const children = node.children.filter((c) => !disabled(c)).map(copy);
     return {
       name: node.name,
-      ...(phandleOf(node) === phandle ? { label } : {}),
+      ...(own === undefined ? {} : { label: labelOf(own) }),
       properties,
       ...(children.length > 0 ? { children } : {}),
     };
   };
-  if (mac?.children.includes(phy)) return { phyHandle: { ref: label }, children: [copy(phy)] };
-  const bus = mac?.children.find((c) => isMdioBus(c) && c.children.includes(phy));
-  if (bus) return { phyHandle: { ref: label }, children: [copy(bus)] };
-  return {
-    reason: `its PHY ${phy.path} is not on the device's own MDIO bus, so the guest has no bus to reach it`,
-  };
+  return { child: copy(root), labelOf };
 }
