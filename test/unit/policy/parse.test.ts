@@ -77,17 +77,13 @@ describe("the policy schema", () => {
   });
 
   it("is an input error (exit 3) under its own code, naming the file", () => {
-    let error: unknown;
-    try {
-      parsePolicyText("{}", "/etc/platpass/policy.json");
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({
-      code: "POLICY_INVALID",
-      exitCode: 3,
-      where: "/etc/platpass/policy.json",
-    });
+    expect(() => parsePolicyText("{}", "/etc/platpass/policy.json")).toThrow(
+      expect.objectContaining({
+        code: "POLICY_INVALID",
+        exitCode: 3,
+        where: "/etc/platpass/policy.json",
+      }),
+    );
   });
 
   it("matches the committed JSON Schema (regenerate with: npm run build)", () => {
