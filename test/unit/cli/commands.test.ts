@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../../src/cli/commands.js";
+import { staticImports } from "../../support/static-imports.js";
 
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 const cliSection = readme.slice(
@@ -9,27 +9,13 @@ const cliSection = readme.slice(
   readme.indexOf("\n## ", readme.indexOf("## The CLI") + 1),
 );
 
-const src = new URL("../../../src/", import.meta.url).pathname;
-
-/** The modules under src/ that `start` loads before it runs: static, non-type imports, transitively. */
-function loadedWith(start: string): string[] {
-  const seen = new Set<string>();
-  const queue = [start];
-  while (queue.length > 0) {
-    const module = queue.shift()!;
-    if (seen.has(module)) continue;
-    seen.add(module);
-    const text = readFileSync(join(src, module), "utf8");
-    for (const m of text.matchAll(/^import (?!type )[^;]*? from "(\.[^"]+)";/gms)) {
-      queue.push(normalize(join(dirname(module), m[1]!.replace(/\.js$/, ".ts"))));
-    }
-  }
-  return [...seen].sort();
-}
-
 describe("the command registry", () => {
   it("is all a command's --help and dispatch load: no command's module, none of their work", () => {
-    expect(loadedWith("cli/main.ts")).toEqual(["cli/commands.ts", "cli/main.ts", "errors.ts"]);
+    expect(staticImports("cli/main.ts").modules).toEqual([
+      "cli/commands.ts",
+      "cli/main.ts",
+      "errors.ts",
+    ]);
   });
 
   it("loads, for each command, a module that runs it", async () => {
