@@ -151,6 +151,14 @@ const FINDINGS = {
   dmas: () => "no DMA engine in the guest: a driver that requires its DMA channels will not probe",
   "power-domains": () =>
     "no power domain in the guest (the host keeps the device's domain): a driver that requires one will not probe",
+  iommus: () =>
+    "no IOMMU for platform devices in the guest: a driver that requires its IOMMU will not probe",
+  "memory-region": () =>
+    "the host's reserved memory is not the guest's: a driver that requires its memory region will not probe",
+  mboxes: () =>
+    "no mailbox controller in the guest: a driver that requires its mailboxes will not probe",
+  "gpio-ranges": () =>
+    "the GPIO ranges map onto host pin controllers: a driver that requires them will not probe",
   phys: (ctx, value) => {
     const words = ctx.values.asU32s(value);
     /** @type {import("platpass/boards").HostNode[]} */
@@ -170,6 +178,9 @@ const FINDINGS = {
     return `the PHY ${named} is driven by the host: a driver that requires its PHY will not probe`;
   },
 };
+
+/** The child node of an OF graph (Documentation/devicetree/bindings/graph.yaml). */
+const GRAPH = /^ports?(@|$)/;
 
 /** A property pointing at a host system controller (`syscon`, `rockchip,grf`, `arasan,soc-ctl-syscon`). */
 const SYSCON = /^([^,]+,(.*[-,])?)?(syscon|grf)s?$/;
@@ -426,6 +437,12 @@ export default {
     }
     for (const child of hostNode?.children ?? []) {
       ctx.warn(`dropped child node '${child.name}': child nodes are not copied`);
+      // A graph's endpoints link host devices (a display pipeline, a camera's sensor).
+      if (GRAPH.test(child.name))
+        ctx.finding(
+          child.name.split("@")[0] ?? child.name,
+          "its graph links host devices: a driver that requires its ports will not probe",
+        );
     }
     const hostName = hostNode?.name ?? ctx.host.name.slice(ctx.host.name.indexOf(".") + 1);
     return { name: ctx.options.nodeName ?? hostName.split("@")[0] ?? hostName, properties };

@@ -90,6 +90,38 @@ export function ruleKey(error: SchemaError, nodeName: string): string {
   return `${error.schema}\n${text.replace(/\b(0x[0-9a-f]+|\d+)\b/gi, "#")}`;
 }
 
+/** dt-validate's two ways of listing properties a schema does not allow, and the rule of each. */
+const UNEXPECTED = [
+  /^(?<rule>Unevaluated|Additional) properties are not allowed \((?<names>.*) (?:was|were) unexpected\)$/,
+  /^(?<names>'.*') (?:does|do) not match any of the regexes: (?<rule>.*)$/,
+];
+
+/** The properties an "… not allowed ('a', 'b' were unexpected)" or "… do not match" error lists. */
+function unexpected(error: SchemaError): { kind: string; names: string[] } | undefined {
+  for (const re of UNEXPECTED) {
+    const m = re.exec(error.message)?.groups;
+    if (m) return { kind: m.rule!, names: [...m.names!.matchAll(/'([^']+)'/g)].map((n) => n[1]!) };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the host node breaks the same "not allowed" rule of the same schema for every
+ * property the guest's error lists: the host's list is longer (it has the properties the plan
+ * left out), the rule and the offending properties are the host's.
+ */
+function unexpectedOnHostToo(error: SchemaError, hostErrors: readonly SchemaError[]): boolean {
+  const guest = unexpected(error);
+  if (!guest) return false;
+  const listed = new Set(
+    hostErrors.flatMap((h) => {
+      const host = h.schema === error.schema ? unexpected(h) : undefined;
+      return host?.kind === guest.kind ? host.names : [];
+    }),
+  );
+  return guest.names.every((n) => listed.has(n));
+}
+
 /** A node's findings with those of the nodes below it that are not validated on their own. */
 function findingsBelow(
   node: FdtNode,
@@ -218,11 +250,10 @@ function nodeValidations(
   const own = new Set(targets.map((t) => t.node.path));
   return targets.map(({ device, node, hostNode }): NodeValidation => {
     const found = findingsBelow(node, guest, own);
-    const hostRules = new Set(
-      hostNode
-        ? findingsBelow(hostNode, host, hostOwn).errors.map((e) => ruleKey(e, hostNode.name))
-        : [],
-    );
+    const hostErrors = hostNode ? findingsBelow(hostNode, host, hostOwn).errors : [];
+    const hostRules = new Set(hostErrors.map((e) => ruleKey(e, hostNode!.name)));
+    const inherited = (e: SchemaError) =>
+      hostRules.has(ruleKey(e, node.name)) || unexpectedOnHostToo(e, hostErrors);
     const bound = new Set(
       schemasForCompatibles(bindings.index, compatiblesOf(node)).map(schemaName),
     );
@@ -234,7 +265,7 @@ function nodeValidations(
       noBinding: bound.size === 0,
       errors: found.errors.map((e) => ({
         ...e,
-        origin: hostRules.has(ruleKey(e, node.name)) ? "inherited" : "introduced",
+        origin: inherited(e) ? "inherited" : "introduced",
       })),
     };
   });

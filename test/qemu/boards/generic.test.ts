@@ -62,10 +62,12 @@ describe("the generic plugin", () => {
       "clocks",
       "resets",
       "power-domains",
+      "iommus",
       "dmas",
       "phys",
       "vbus-supply",
       "acme,grf",
+      "port",
     ]);
     expect(plan.findings).toContain(
       "20020000.usb: vbus-supply: the guest gets no regulator for it (the host regulator /soc/regulator states no fixed voltage (regulator-min-microvolt = regulator-max-microvolt)): a driver that requires the supply will not probe",
