@@ -11,6 +11,11 @@
  */
 import generic from "./generic.js";
 
+/** Drops no driver of these classes asks for. */
+const CLASS_OPTIONAL = {
+  iommus: "none of these drivers asks for its IOMMU: VFIO maps the guest's DMA",
+};
+
 /** Above the generic plugin's 1, below the built-ins that write QEMU's own nodes (100). */
 const CLASS_SCORE = 50;
 
@@ -55,7 +60,8 @@ export function classPlugin(spec) {
         ...(spec.handles?.(ctx) ?? []),
         ...(spec.ownMdioPhy ? ["phy-handle"] : []),
       ]);
-      const optional = spec.optional?.(ctx) ?? {};
+      /** @type {Readonly<Record<string, string>>} */
+      const optional = { ...CLASS_OPTIONAL, ...spec.optional?.(ctx) };
       const view = spec.hostView?.(ctx) ?? {};
       const properties = new Map(
         [...ctx.host.properties]

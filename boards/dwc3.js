@@ -20,5 +20,7 @@ export default classPlugin({
     resets: "dwc3 takes its resets as optional",
     "power-domains": "the host keeps the core's power domain on",
     phys: "dwc3 takes its PHYs as optional; they stay the host's, which must keep them powered",
+    port: "dwc3 probes without its connector graph; role switching stays off",
+    ports: "dwc3 probes without its connector graph; role switching stays off",
   }),
 });
