@@ -25,6 +25,13 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
     io.out(
       `provision: ${b.processed ? "processed" : "already cached"} the device-tree bindings of ${b.source} at ${b.schema}`,
     );
+  const u = report.qemuUser;
+  if (u)
+    io.out(
+      u.ran.length
+        ? `provision: QEMU's user ${u.name}: ${u.ran.join("; ")}`
+        : `provision: QEMU's user ${u.name} exists and is in group kvm`,
+    );
   const q = report.backportsQemu;
   if (q)
     io.out(

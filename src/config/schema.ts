@@ -9,6 +9,9 @@ import { deviceNameProblem } from "../host/dt/device-name.js";
 
 const path = z.string().min(1);
 
+/** The system user `platpass provision --for launch` creates for QEMU (qemu.user's default). */
+export const DEFAULT_QEMU_USER = "platpass-qemu";
+
 export const MachineSchema = z
   .strictObject({
     gicVersion: z
@@ -61,8 +64,15 @@ export const QemuSchema = z
       .describe(
         "Arguments appended after the planned ones, verbatim. They must not add platform-bus devices: those would take bus space planned for the assigned devices.",
       ),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name (lower case, digits, _ and -)")
+      .default(DEFAULT_QEMU_USER)
+      .describe(
+        `The user (and its primary group) QEMU runs as, with group kvm as its only other group and RLIMIT_MEMLOCK raised for the guest's RAM; on the legacy path platpass lends it /dev/vfio/GROUP for the run. 'platpass provision --for launch' creates ${DEFAULT_QEMU_USER}. "root" runs QEMU as root, with a warning.`,
+      ),
   })
-  .describe("Which QEMU to run and what else to pass it.");
+  .describe("Which QEMU to run, as whom, and what else to pass it.");
 
 /** A host device's sysfs name, as the config and the assignable-devices policy write it. */
 export const SysfsNameSchema = z

@@ -35,6 +35,14 @@ export interface PlannedDeviceSummary {
   irqs: { index: number; spi: number; trigger: "level" | "edge" }[];
 }
 
+export interface QemuUserSummary {
+  name: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  memlockBytes: number;
+}
+
 export interface IrqPathSummary {
   device: string;
   index: number;
@@ -71,7 +79,14 @@ export type LaunchEvent =
     }
   | { event: "detached"; device: string; from: string | undefined; to: string }
   | { event: "quiesced"; device: string; steps: number; why: string }
-  | { event: "qemu-starting"; binary: string; argv: string[]; fds: { fd: number; path: string }[] }
+  | {
+      event: "qemu-starting";
+      binary: string;
+      argv: string[];
+      fds: { fd: number; path: string }[];
+      /** Whom QEMU runs as: qemu.user's ids and RLIMIT_MEMLOCK, or root. */
+      user: QemuUserSummary | "root";
+    }
   | { event: "qemu-started"; pid: number | undefined }
   | { event: "verified"; devices: number; regions: number; irqs: number }
   | { event: "injection"; irqs: IrqPathSummary[]; warnings: string[] }
@@ -113,6 +128,9 @@ export function describeEvent(e: LaunchEvent): string[] {
     case "qemu-starting":
       return [
         ...e.fds.map((f) => `passing QEMU fd ${f.fd}: ${f.path}`),
+        e.user === "root"
+          ? "QEMU runs as root"
+          : `QEMU runs as ${e.user.name} (uid ${e.user.uid}, gid ${e.user.gid}, groups ${e.user.groups.join(",") || "none"}; RLIMIT_MEMLOCK ${e.user.memlockBytes / 2 ** 20} MiB)`,
         `starting ${e.binary} ${e.argv.join(" ")}`,
       ];
     case "qemu-started":

@@ -10,6 +10,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import { type LiveHost, readLiveHost } from "../host/live/discover.js";
 import { vfioProbe } from "../host/live/vfioprobe.js";
 import type { HostReadiness } from "../host/model.js";
@@ -21,6 +22,8 @@ import { hostInputOf, planConfigFile } from "../world/plan-file.js";
 export interface PreparedLaunch {
   host: HostReadiness;
   plan: Plan;
+  /** The validated config, for what the launch decides beyond the plan (qemu.user). */
+  config: Config;
 }
 
 async function admitConfigured(policy: LoadedPolicy, configFile: string, live: LiveHost) {
@@ -38,10 +41,10 @@ export async function prepareLaunch(
   const policy = await readPolicy(policyFile);
   const live = await readLiveHost({ vfioProbe });
   if (policy) await admitConfigured(policy, configFile, live);
-  const { plan, dtb } = await planConfigFile(configFile, {
+  const { plan, config, dtb } = await planConfigFile(configFile, {
     host: hostInputOf(live),
     dtbFile: join(workDir, "guest.dtb"),
   });
   await writeFile(plan.guest.dtbFile, dtb);
-  return { host: live.model.host, plan };
+  return { host: live.model.host, plan, config };
 }

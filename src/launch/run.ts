@@ -9,19 +9,28 @@
  * The host module's managed helper is not used as a whole because it reattaches from its
  * own signal handler while QEMU may still hold the groups; here QEMU is stopped first.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, chown, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { HostError } from "../errors.js";
 import { detachDevices } from "../host/bind/detach.js";
 import { killPoint } from "../host/bind/killpoint.js";
 import { endSession } from "../host/bind/managed.js";
-import type { Assignment } from "../plan/types.js";
+import { type LentNodes, lendNodes } from "../host/bind/node-owner.js";
+import type { Assignment, Plan } from "../plan/types.js";
+import type { QemuCredentials } from "../qemu/launcher.js";
 import type { VfioLocation } from "../vfio/locate.js";
 import { type LaunchListener, timed } from "./events.js";
 import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
 import { openHandoff } from "./handoff.js";
 import { refuseUnpowered } from "./power-check.js";
 import { prepareLaunch } from "./prepare.js";
+import {
+  assertKvmAccess,
+  assertReachable,
+  ROOT_QEMU_WARNING,
+  resolveQemuUser,
+} from "./qemu-user.js";
 import { runSession, type SessionResult } from "./session.js";
 import { checkThroughVfio } from "./vfio-check.js";
 
@@ -75,11 +84,61 @@ async function checkDevices(
   return locations;
 }
 
+/**
+ * On the legacy path QEMU opens /dev/vfio/N itself: each group's node is lent to its user for
+ * the run (journaled first). On the iommufd path it only uses the fds platpass hands it.
+ */
+function lendGroupNodes(
+  plan: Plan,
+  locations: ReadonlyMap<string, VfioLocation>,
+  user: QemuCredentials,
+  state: string,
+): LentNodes | undefined {
+  if (plan.qemu.vfio.backend !== "legacy") return undefined;
+  const nodes = new Map<number, string>();
+  for (const loc of locations.values()) {
+    if (loc.noiommu) {
+      throw new HostError(
+        "HOST_NOIOMMU_NEEDS_ROOT",
+        `${loc.name} is in the no-IOMMU group ${loc.groupPath}, which only a process with CAP_SYS_RAWIO may use`,
+        {
+          where: loc.groupPath,
+          hint: 'Put the device behind an IOMMU, or set qemu.user to "root" for this unsafe mode.',
+        },
+      );
+    }
+    nodes.set(loc.group, loc.groupPath);
+  }
+  const list = [...nodes].map(([group, path]) => ({ group, path }));
+  return lendNodes(state, list, user);
+}
+
+/** What QEMU's user needs before QEMU starts: /dev/kvm, and the guest DTB's directory. */
+async function prepareForUser(
+  user: QemuCredentials,
+  accel: string,
+  workDir: string,
+): Promise<void> {
+  const uid = process.getuid?.() ?? 0;
+  if (uid !== 0) {
+    throw new HostError("HOST_QEMU_USER_NEEDS_ROOT", `only root can start QEMU as ${user.name}`, {
+      hint: 'Run platpass launch as root (binding the devices needs it too), or set qemu.user to "root" to run QEMU as the user running platpass.',
+    });
+  }
+  // Without /dev/kvm QEMU says so itself; with it, it must be the user's to open.
+  const kvm = accel === "kvm" ? await stat("/dev/kvm").catch(() => undefined) : undefined;
+  if (kvm) assertKvmAccess(kvm, user);
+  await assertReachable(dirname(workDir), user, stat);
+  // QEMU reads the guest DTB from here: the directory opens to the user's group alone.
+  await chown(workDir, uid, user.gid);
+  await chmod(workDir, 0o750);
+}
+
 export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
   const { emit } = request;
   const workDir = await mkdtemp(join(tmpdir(), "platpass-run-"));
   try {
-    const { host, plan } = await timed(emit, "plan", () =>
+    const { host, plan, config } = await timed(emit, "plan", () =>
       prepareLaunch(request.configFile, workDir, request.policyFile),
     );
     emit({
@@ -101,6 +160,9 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
     });
     const blocked = interruptRemappingProblem(host, plan.qemu.vfio.backend);
     if (blocked) throw blocked;
+    const user = await resolveQemuUser(config.qemu.user, config.machine.memory);
+    if (user === "root") emit({ event: "warning", message: ROOT_QEMU_WARNING });
+    else await prepareForUser(user, config.machine.accel, workDir);
 
     const managed = plan.devices.filter((d) => d.managed).map((d) => d.host);
     const detached = await timed(emit, "detach", () => detachDevices(managed, { mode: "managed" }));
@@ -112,6 +174,8 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       // Unbinding the host driver may have gated a clock vfio-platform will not enable.
       await refuseUnpowered(plan.devices);
       const locations = await timed(emit, "quiesce", () => checkDevices(plan.devices, emit));
+      const lent =
+        user === "root" ? undefined : lendGroupNodes(plan, locations, user, detached.state);
       const handoff = openHandoff(plan.qemu.fds, locations);
       let session: SessionResult;
       try {
@@ -119,6 +183,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
           binary: plan.qemu.binary,
           argv: plan.qemu.argv,
           handoff,
+          runAs: user === "root" ? undefined : user,
           devices: plan.devices,
           facts: host,
           emit,
@@ -129,6 +194,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
         });
       } finally {
         handoff.close();
+        lent?.giveBack();
       }
       const { exit, ended } = session;
       const crashed = ended === "guest" && (exit.signal !== undefined || exit.exitCode !== 0);

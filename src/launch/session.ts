@@ -4,7 +4,7 @@
  * the guest to end or for a stop request and shut it down cleanly. Whatever happens, it
  * returns (or throws) only once QEMU has exited, so the caller can reattach the devices.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatpassError } from "../errors.js";
@@ -12,6 +12,7 @@ import type { Assignment } from "../plan/types.js";
 import { type InjectionReport, injectionReport, parseTrace } from "../qemu/injection.js";
 import {
   connectQmp,
+  type QemuCredentials,
   type QemuExit,
   type StopOutcome,
   startQemu,
@@ -28,6 +29,8 @@ export interface SessionOptions {
   argv: readonly string[];
   /** Files QEMU gets as fd 3, 4, … (iommufd launches); closed here once QEMU has them. */
   handoff?: OpenHandoff;
+  /** QEMU's user (qemu.user); QEMU runs as platpass's own user when left out. */
+  runAs?: QemuCredentials;
   /** The plan's assignments: what QEMU must have wired, and whose IRQs the report names. */
   devices: readonly Assignment[];
   facts: HostInterruptFacts;
@@ -77,12 +80,15 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   const { emit, devices } = options;
   const dir = await mkdtemp(join(tmpdir(), "platpass-launch-"));
   const socket = join(dir, "qmp.sock");
-  const handoff = options.handoff;
+  const { handoff, runAs } = options;
+  // QEMU creates the socket: the directory (mode 0700) becomes its user's, nobody else's.
+  if (runAs) await chown(dir, runAs.uid, runAs.gid);
   emit({
     event: "qemu-starting",
     binary: options.binary,
     argv: [...options.argv],
     fds: handoff?.files ?? [],
+    user: runAs ? { ...runAs, groups: [...runAs.groups] } : "root",
   });
   const spawned = performance.now();
   let socketAt = spawned;
@@ -92,6 +98,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     qmpSocket: socket,
     interactive: options.interactive,
     passFds: handoff?.fds,
+    runAs,
     onTraceLine: options.onTraceLine,
     onGuestOutput: (line) => emit({ event: "guest", line }),
     onQemuMessage: (line) => emit({ event: "qemu-message", line }),

@@ -3,6 +3,7 @@ import { type BackportsQemu, provisionBackportsQemu } from "../env/backports-qem
 import { prepareDebianBindings } from "../env/bindings.js";
 import { EnvironmentError } from "../errors.js";
 import { architecturesFor, packagesFor, type Role } from "./packages.js";
+import { ensureQemuUser, type QemuUserReport } from "./qemu-user.js";
 
 export interface ProvisionReport {
   role: Role;
@@ -13,6 +14,8 @@ export interface ProvisionReport {
   backportsQemu?: BackportsQemu & { fetched: boolean };
   /** Linux 6.1's processed bindings (cached); for the 'validate' and 'tests' roles. */
   bindings?: { source: string; schema: string; processed: boolean };
+  /** The system user QEMU runs as, and what it took to make it; only for the 'launch' role. */
+  qemuUser?: QemuUserReport;
 }
 
 /** Which of these packages dpkg reports as installed. */
@@ -58,6 +61,7 @@ export async function provision(
 ): Promise<ProvisionReport> {
   const report = await provisionPackages(role, progress);
   if (role === "tests") report.backportsQemu = await provisionBackportsQemu(progress);
+  if (role === "launch") report.qemuUser = await ensureQemuUser(progress);
   if (role === "validate" || role === "tests") {
     const { source, schema, processed } = await prepareDebianBindings(progress);
     report.bindings = { source, schema, processed };

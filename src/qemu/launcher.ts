@@ -4,6 +4,14 @@
  * platpass, which powers the guest down cleanly) and, where util-linux's setpriv exists, with
  * a parent-death signal, so that a platpass killed with SIGKILL takes its QEMU along and the
  * journal can restore the devices on the next run.
+ *
+ * Run as another user, QEMU is exec'd through util-linux's prlimit and setpriv: prlimit, still
+ * root, raises RLIMIT_MEMLOCK (raising a hard limit needs CAP_SYS_RESOURCE, which the user
+ * will not have) and execs setpriv, which switches uid, gid and supplementary groups, empties
+ * the inheritable and bounding capability sets, sets no_new_privs and the parent-death
+ * signal (after the uid change, which would clear it), and execs QEMU. Node's own uid/gid
+ * spawn options cannot do this: libuv drops every supplementary group (no kvm) and sets no
+ * rlimit. Both tools exec in place, so QEMU keeps the pid, the pipes and the handed fds.
  */
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -27,6 +35,19 @@ export const TRACE_ARGS = [
 ];
 
 const SETPRIV = "/usr/bin/setpriv";
+const PRLIMIT = "/usr/bin/prlimit";
+
+/** Whom QEMU runs as when it is not root: qemu.user resolved on the host. */
+export interface QemuCredentials {
+  name: string;
+  uid: number;
+  /** The user's primary group. */
+  gid: number;
+  /** Its only supplementary groups (kvm, for /dev/kvm). */
+  groups: number[];
+  /** RLIMIT_MEMLOCK, soft and hard: what VFIO may pin for DMA. */
+  memlockBytes: number;
+}
 
 export interface QemuStartOptions {
   binary: string;
@@ -43,6 +64,8 @@ export interface QemuStartOptions {
   interactive?: boolean;
   /** Open fds QEMU inherits as fd 3, 4, … (the plan's argv names those numbers). */
   passFds?: readonly number[];
+  /** Run QEMU as this user; as platpass's own (root) when left out. */
+  runAs?: QemuCredentials;
 }
 
 export interface QemuExit {
@@ -64,16 +87,58 @@ export interface QemuProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** The full command line: setpriv's parent-death signal when available, then QEMU. */
-export function qemuCommandLine(options: QemuStartOptions): { file: string; args: string[] } {
-  const qemuArgs = [
+/** prlimit and setpriv's arguments that start `command` as `user` (see the module comment). */
+export function dropPrivileges(user: QemuCredentials, command: readonly string[]): string[] {
+  const memlock = `--memlock=${user.memlockBytes}:${user.memlockBytes}`;
+  const groups = user.groups.length ? [`--groups=${user.groups.join(",")}`] : ["--clear-groups"];
+  return [
+    memlock,
+    "--",
+    SETPRIV,
+    "--pdeathsig",
+    "KILL",
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    ...groups,
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+    "--",
+    ...command,
+  ];
+}
+
+/**
+ * The full command line: QEMU as `runAs` through prlimit and setpriv, or as platpass's own
+ * user with setpriv's parent-death signal when setpriv exists. `exists` is for tests.
+ */
+export function qemuCommandLine(
+  options: QemuStartOptions,
+  exists: (path: string) => boolean = existsSync,
+): { file: string; args: string[] } {
+  const qemu = [
+    options.binary,
     ...options.argv,
     "-qmp",
     `unix:${options.qmpSocket},server=on,wait=off`,
     ...TRACE_ARGS,
   ];
-  if (!existsSync(SETPRIV)) return { file: options.binary, args: qemuArgs };
-  return { file: SETPRIV, args: ["--pdeathsig", "KILL", "--", options.binary, ...qemuArgs] };
+  if (options.runAs) {
+    const missing = [PRLIMIT, SETPRIV].filter((p) => !exists(p));
+    if (missing.length) {
+      throw new QemuError(
+        "QEMU_NO_PRIVILEGE_DROP",
+        `cannot start QEMU as ${options.runAs.name}: ${missing.join(" and ")} not found`,
+        {
+          where: missing[0],
+          hint: 'Both come with util-linux (apt-get install util-linux); or set qemu.user to "root".',
+        },
+      );
+    }
+    return { file: PRLIMIT, args: dropPrivileges(options.runAs, qemu) };
+  }
+  if (!exists(SETPRIV)) return { file: options.binary, args: qemu.slice(1) };
+  return { file: SETPRIV, args: ["--pdeathsig", "KILL", "--", ...qemu] };
 }
 
 const TRACE_LINE = /^(?:\d+@\d+\.\d+:)?vfio_(?:platform|intp)_/;

@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { HostError } from "../../errors.js";
 import { ownerSchema } from "./owner.js";
 import {
+  type Check,
   type Infer,
   integer,
   matching,
@@ -74,20 +75,35 @@ function entryPath(journal: string, device: string): string {
   return join(journal, `${device}${SUFFIX}`);
 }
 
-type Parsed = { entry: JournalEntry } | { refused: string } | undefined;
+/** A state record read from its file, why it cannot be believed, or undefined when absent. */
+export type ParsedFile<T> = { value: T } | { refused: string } | undefined;
 
-/** The entry in `file` (named DEV.json), or why it cannot be believed. */
-function parseEntryFile(file: string): Parsed {
-  const device = basename(file).slice(0, -SUFFIX.length);
-  if (!isDeviceName(device)) return { refused: "its name is not a sysfs device name" };
+/**
+ * The record in `file` as `schema` reads it, or why it cannot be believed; `misfiled` says
+ * why a well-formed record is not the one its file's name promises.
+ */
+export function parseStateFile<T>(
+  file: string,
+  schema: Check<T>,
+  misfiled: (value: T) => string | undefined,
+): ParsedFile<T> {
   const read = readStateFile(file);
   if (read === undefined || "refused" in read) return read;
-  const parsed = parseRecord(read.text, entrySchema);
+  const parsed = parseRecord(read.text, schema);
   if ("refused" in parsed) return parsed;
-  if (parsed.value.device !== device) {
-    return { refused: `it names device ${parsed.value.device}, not the ${device} it is filed as` };
-  }
-  return { entry: parsed.value };
+  const refused = misfiled(parsed.value);
+  return refused === undefined ? parsed : { refused };
+}
+
+/** The entry in `file` (named DEV.json), or why it cannot be believed. */
+function parseEntryFile(file: string): ParsedFile<JournalEntry> {
+  const device = basename(file).slice(0, -SUFFIX.length);
+  if (!isDeviceName(device)) return { refused: "its name is not a sysfs device name" };
+  return parseStateFile(file, entrySchema, (e) =>
+    e.device === device
+      ? undefined
+      : `it names device ${e.device}, not the ${device} it is filed as`,
+  );
 }
 
 export function writeEntry(state: string, entry: JournalEntry): void {
@@ -149,7 +165,7 @@ export function advance(
 export function readEntry(state: string, device: string): JournalEntry | undefined {
   const file = entryPath(stateSubdir(state, "journal"), device);
   const parsed = parseEntryFile(file);
-  if (parsed === undefined || "entry" in parsed) return parsed?.entry;
+  if (parsed === undefined || "value" in parsed) return parsed?.value;
   throw new HostError(
     "HOST_STATE_ENTRY_INVALID",
     `the journal entry for ${device} cannot be used: ${parsed.refused}`,
@@ -160,20 +176,28 @@ export function readEntry(state: string, device: string): JournalEntry | undefin
   );
 }
 
-/** Every entry in the journal, and every file in it that is not a usable entry. */
-export function scanJournal(state: string): { entries: JournalEntry[]; invalid: InvalidEntry[] } {
-  const journal = stateSubdir(state, "journal");
-  const entries: JournalEntry[] = [];
+/** Every NAME.json in `dir` read by `parse`: the usable records, and every other file's reason. */
+export function scanRecords<T>(
+  dir: string,
+  parse: (file: string, name: string) => ParsedFile<T>,
+): { values: T[]; invalid: InvalidEntry[] } {
+  const values: T[] = [];
   const invalid: InvalidEntry[] = [];
-  for (const name of readdirSync(journal).sort()) {
+  for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith(SUFFIX)) continue;
-    const file = join(journal, name);
-    const parsed = parseEntryFile(file);
+    const file = join(dir, name);
+    const parsed = parse(file, name.slice(0, -SUFFIX.length));
     if (parsed === undefined) continue;
-    if ("entry" in parsed) entries.push(parsed.entry);
+    if ("value" in parsed) values.push(parsed.value);
     else invalid.push({ file, reason: parsed.refused });
   }
-  return { entries, invalid };
+  return { values, invalid };
+}
+
+/** Every entry in the journal, and every file in it that is not a usable entry. */
+export function scanJournal(state: string): { entries: JournalEntry[]; invalid: InvalidEntry[] } {
+  const { values, invalid } = scanRecords(stateSubdir(state, "journal"), parseEntryFile);
+  return { entries: values, invalid };
 }
 
 /** The usable entries alone. */

@@ -13,6 +13,7 @@ import type { Sysfs as SysfsType } from "../live/sysfs.js";
 import { Sysfs } from "../live/sysfs.js";
 import { type InvalidEntry, type JournalEntry, quarantine, scanJournal } from "./journal.js";
 import { breakStaleLocks, lockDevice, lockedDevices, lockHolder } from "./lock.js";
+import { returnNode, scanNodeRecords } from "./node-owner.js";
 import { isAlive } from "./owner.js";
 import { type BindOptions, DEFAULT_TIMEOUT_MS, undoEntry } from "./reattach.js";
 import { displayName, stateDir, stateSubdir } from "./state.js";
@@ -26,6 +27,11 @@ export type RestoreOutcome =
   | { device: string; action: "restored"; driver: string | undefined; step: string }
   | { device: string; action: "kept"; reason: string }
   | { device: string; action: "failed"; error: unknown }
+  /** A /dev/vfio/N a dead launch had lent to QEMU's user, given its owner and mode back. */
+  /** `changed` is false when the node was gone (or re-created): only the record was dropped. */
+  | { node: string; action: "returned"; uid: number; gid: number; mode: string; changed: boolean }
+  | { node: string; action: "node-kept"; reason: string }
+  | { node: string; action: "node-failed"; error: unknown }
   /** `movedTo` is undefined when even moving it aside failed (said in `reason`). */
   | { file: string; action: "quarantined"; reason: string; movedTo: string | undefined };
 
@@ -87,6 +93,8 @@ export async function restoreHost(options: RestoreOptions = {}): Promise<Restore
   stateSubdir(state, "locks");
   const { entries, invalid } = scanJournal(state);
   const out: RestoreOutcome[] = invalid.map((bad) => setAside(state, bad));
+  // Nodes first: unbinding a device removes its group's node, and with it what to put back.
+  out.push(...returnNodes(state));
   for (const entry of entries) {
     const reason = decide(entry, state, options.all ?? false);
     out.push(
@@ -96,6 +104,30 @@ export async function restoreHost(options: RestoreOptions = {}): Promise<Restore
     );
   }
   breakStaleLocks(state, lockedDevices(state));
+  return out;
+}
+
+function returnNodes(state: string): RestoreOutcome[] {
+  const { records, invalid } = scanNodeRecords(state);
+  const out: RestoreOutcome[] = invalid.map((bad) => setAside(state, bad));
+  for (const rec of records) {
+    if (isAlive(rec.owner)) {
+      out.push({
+        node: rec.path,
+        action: "node-kept",
+        reason: `lent to uid ${rec.lentTo.uid} by the running launch pid ${rec.owner.pid}`,
+      });
+      continue;
+    }
+    try {
+      const changed = returnNode(state, rec);
+      const { uid, gid } = rec.original;
+      const mode = `0${rec.original.mode.toString(8)}`;
+      out.push({ node: rec.path, action: "returned", uid, gid, mode, changed });
+    } catch (error) {
+      out.push({ node: rec.path, action: "node-failed", error });
+    }
+  }
   return out;
 }
 

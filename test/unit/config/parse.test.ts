@@ -26,7 +26,7 @@ describe("parseConfig", () => {
         memory: 1024,
         accel: "kvm",
       },
-      qemu: { vfioBackend: "auto", extraArgs: [] },
+      qemu: { vfioBackend: "auto", extraArgs: [], user: "platpass-qemu" },
       devices: [{ host: "e0700000.xgmac", managed: true }],
       overlays: [],
       plugins: [],

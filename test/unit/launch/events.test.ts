@@ -49,12 +49,32 @@ describe("describeEvent", () => {
           { fd: 3, path: "/dev/iommu" },
           { fd: 4, path: "/dev/vfio/devices/vfio0" },
         ],
+        user: "root",
       }),
     ).toEqual([
       "passing QEMU fd 3: /dev/iommu",
       "passing QEMU fd 4: /dev/vfio/devices/vfio0",
+      "QEMU runs as root",
       "starting /usr/bin/qemu-system-aarch64 -object iommufd,id=platpass-iommufd,fd=3",
     ]);
+  });
+
+  it("says whom QEMU runs as, with its ids, groups and memlock limit", () => {
+    expect(
+      describeEvent({
+        event: "qemu-starting",
+        binary: "/usr/bin/qemu-system-aarch64",
+        argv: ["-M", "virt"],
+        fds: [],
+        user: {
+          name: "platpass-qemu",
+          uid: 998,
+          gid: 997,
+          groups: [105],
+          memlockBytes: 1_342_177_280,
+        },
+      })[0],
+    ).toBe("QEMU runs as platpass-qemu (uid 998, gid 997, groups 105; RLIMIT_MEMLOCK 1280 MiB)");
   });
 
   it("prints the injection path per IRQ and the warning beside it", () => {
