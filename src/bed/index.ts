@@ -1,5 +1,11 @@
 /** The emulated ARM host: assets, boots, commands run inside it. See src/bed/README.md. */
-export { type BedAssets, bedKey, buildBed, RECIPE_REVISION } from "./assets.js";
+export {
+  type BedAssets,
+  bedKey,
+  buildBed,
+  DEFAULT_KERNEL_LINE,
+  RECIPE_REVISION,
+} from "./assets.js";
 export type { GicVersion } from "./machine.js";
 export {
   type BedPhase,

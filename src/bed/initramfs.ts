@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { debianPackage } from "../env/debian.js";
 import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { type BedKernel, copyModules, moduleClosure } from "./kernel.js";
-import { L1_INIT } from "./l1-init.js";
+import { l1Init } from "./l1-init.js";
 import { L2_INIT } from "./l2-init.js";
 
 /** What L1's init needs before the full module tree is mounted over 9p. */
@@ -22,17 +22,18 @@ export async function initramfsFor(
   kernel: BedKernel,
   progress: Progress,
 ): Promise<{ l1: string; l2: string }> {
+  const l1 = l1Init(kernel.line);
   const dir = await cachedStep(
     join(
       cacheDir,
-      `initramfs-${recipeDigest(kernel.modulesRoot, L1_INIT, L2_INIT, L1_EARLY_MODULES, L2_MODULES, INITRAMFS_REVISION)}`,
+      `initramfs-${recipeDigest(kernel.modulesRoot, l1, L2_INIT, L1_EARLY_MODULES, L2_MODULES, INITRAMFS_REVISION)}`,
     ),
     "packing the L1 and L2 initramfs images",
     progress,
     async (tmp) => {
       const busybox = await debianPackage("busybox-static", "arm64", progress);
       for (const [name, init, modules] of [
-        ["l1", L1_INIT, L1_EARLY_MODULES],
+        ["l1", l1, L1_EARLY_MODULES],
         ["l2", L2_INIT, L2_MODULES],
       ] as const) {
         const stage = join(tmp, `${name}-root`);

@@ -1,17 +1,19 @@
 /**
- * The kernel both L1 and L2 boot (Debian's newest arm64 6.1 image) and its module tree with
- * the bed's own modules added under `updates/` (which depmod prefers over `kernel/`), so
- * `modprobe vfio` inside L1 loads the no-IOMMU-capable build and `modprobe tpm_tis` the
- * fixed interrupt self-test.
+ * The kernel both L1 and L2 boot (Debian's newest arm64 image of the chosen line, 6.1 or
+ * 6.12) and its module tree with the bed's own modules added under `updates/` (which depmod
+ * prefers over `kernel/`), so `modprobe vfio` inside L1 loads the no-IOMMU-capable build
+ * (on 6.12 also with device cdevs, pulling in iommufd) and `modprobe tpm_tis` the fixed
+ * interrupt self-test.
  */
 import { copyFile, cp, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { debianPackage } from "../env/debian.js";
+import { type Arm64KernelLine, debianPackage } from "../env/debian.js";
 import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
 
 export interface BedKernel {
+  line: Arm64KernelLine;
   abi: string;
   /** Debian package version of the image, e.g. "6.1.192-2". */
   version: string;
@@ -22,6 +24,7 @@ export interface BedKernel {
 
 export async function bedKernel(
   cacheDir: string,
+  line: Arm64KernelLine,
   abi: string,
   builtModules: string,
   progress: Progress,
@@ -45,6 +48,7 @@ export async function bedKernel(
     },
   );
   return {
+    line,
     abi,
     version: image.version,
     vmlinuz: join(image.root, "boot", `vmlinuz-${abi}`),

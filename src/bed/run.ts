@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import type { Arm64KernelLine } from "../env/debian.js";
 import type { Progress } from "../env/step.js";
 import { EnvironmentError, QemuError, UsageError } from "../errors.js";
 import { type BedAssets, buildBed } from "./assets.js";
@@ -26,6 +27,8 @@ export type BedPhase = "building" | "booting L1" | "running command" | "powering
 
 export interface RunInBedOptions {
   command: string[];
+  /** The kernel line L1 and L2 boot (default DEFAULT_KERNEL_LINE, 6.1). */
+  kernel?: Arm64KernelLine;
   gic?: GicVersion;
   smp?: number;
   memMiB?: number;
@@ -170,7 +173,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
   opts.signal?.addEventListener("abort", onAbort);
 
   try {
-    const assets = await Promise.race([buildBed({ progress }), stopped]);
+    const assets = await Promise.race([buildBed({ progress, kernel: opts.kernel }), stopped]);
     const dtb = await Promise.race([l1Dtb(assets.dir, shape, progress), stopped]);
     phase = "booting L1";
     tmp = await mkdtemp(join(tmpdir(), "platpass-bed-"));
@@ -180,7 +183,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     tpm = await startSwtpm();
     const bootStarted = Date.now();
     progress(
-      `bed: booting L1 (${shape.gic === 3 ? "GICv3" : "GICv2"}, ${shape.smp} CPUs, ${shape.memMiB} MiB)`,
+      `bed: booting L1 (Linux ${assets.kernel.abi}, ${shape.gic === 3 ? "GICv3" : "GICv2"}, ${shape.smp} CPUs, ${shape.memMiB} MiB)`,
     );
     qemu = execa("qemu-system-aarch64", qemuArgs(assets, shape, dtb, jobDir, tpm), {
       reject: false,

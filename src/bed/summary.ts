@@ -5,12 +5,12 @@ import type { BedAssets } from "./assets.js";
 export interface BedSummary {
   key: string;
   dir: string;
-  kernel: { abi: string; version: string };
+  kernel: { line: string; abi: string; version: string };
   node: string;
   userland: string;
   modules: string[];
   sizes: Record<string, number>;
-  l2: { kernel: string; initramfs: string };
+  l2: { kernel: string; initramfs: string; qemu?: string };
 }
 
 async function bytes(path: string): Promise<number> {
@@ -32,7 +32,7 @@ export async function summarizeBed(a: BedAssets): Promise<BedSummary> {
   return {
     key: a.key,
     dir: a.dir,
-    kernel: { abi: a.kernel.abi, version: a.kernel.version },
+    kernel: { line: a.kernel.line, abi: a.kernel.abi, version: a.kernel.version },
     node: a.node.version,
     userland: `Debian ${a.userland.suite} arm64`,
     modules: a.modules.names,

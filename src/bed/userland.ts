@@ -11,13 +11,14 @@ import { aptMirror } from "../env/debian.js";
 import { requireOnline } from "../env/offline.js";
 import { cachedStep, type Progress, recipeDigest } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
+import { createQemuUserIn } from "../provision/qemu-user.js";
 import type { BedNode } from "./node.js";
 
 export const USERLAND_SUITE = "bookworm";
 export const USERLAND_PACKAGES = ["qemu-system-arm", "kmod", "procps", "device-tree-compiler"];
 
 /** Bumped when finishUserland() changes what it writes. */
-const USERLAND_REVISION = 1;
+const USERLAND_REVISION = 2;
 
 /** Where L1 mounts the platpass checkout. */
 export const CHECKOUT_MOUNT = "/platpass";
@@ -97,6 +98,9 @@ async function finishUserland(root: string, node: BedNode): Promise<void> {
     const master = await readFile(join(root, "usr/share/base-passwd", `${f}.master`), "utf8");
     await writeFile(join(root, "etc", f), master);
   }
+  // QEMU's user, as 'platpass provision --for launch' makes it on a real host (that command
+  // cannot run in L1: its root is read-only and it has no network for the packages).
+  await createQemuUserIn(root);
   await writeFile(join(root, "etc/hostname"), "platpass-bed\n");
   for (const d of [
     "usr/lib/modules",

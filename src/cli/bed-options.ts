@@ -1,4 +1,5 @@
 import type { GicVersion } from "../bed/index.js";
+import { ARM64_KERNEL_LINES, type Arm64KernelLine } from "../env/debian.js";
 import { UsageError } from "../errors.js";
 import { type ParsedArgs, stringOption } from "./command.js";
 
@@ -11,7 +12,22 @@ function integer(args: ParsedArgs, name: string): number | undefined {
   return Number(v);
 }
 
+/** --kernel: one of Debian 12's arm64 kernel lines, or undefined for the default. */
+export function kernelOption(args: ParsedArgs): { kernel?: Arm64KernelLine } {
+  const v = stringOption(args, "kernel");
+  if (v === undefined) return {};
+  const line = ARM64_KERNEL_LINES.find((l) => l === v);
+  if (!line) {
+    throw new UsageError(
+      "CLI_BAD_OPTION",
+      `--kernel takes ${ARM64_KERNEL_LINES.join(" or ")}, got '${v}'`,
+    );
+  }
+  return { kernel: line };
+}
+
 export function machineOptions(args: ParsedArgs): {
+  kernel?: Arm64KernelLine;
   gic?: GicVersion;
   smp?: number;
   memMiB?: number;
@@ -23,6 +39,7 @@ export function machineOptions(args: ParsedArgs): {
   }
   const timeout = integer(args, "timeout");
   return {
+    ...kernelOption(args),
     ...(gic === undefined ? {} : { gic: gic as GicVersion }),
     ...(integer(args, "smp") === undefined ? {} : { smp: integer(args, "smp") }),
     ...(integer(args, "mem") === undefined ? {} : { memMiB: integer(args, "mem") }),

@@ -42,6 +42,7 @@ const REGISTER_OPTIONS: OptionSpec = {
 
 /** The options `bed run` and `bed shell` share (parsed by bed-options.ts). */
 const BED_MACHINE_OPTIONS: OptionSpec = {
+  kernel: { type: "string" },
   gic: { type: "string" },
   smp: { type: "string" },
   mem: { type: "string" },
@@ -68,6 +69,9 @@ const VALIDATE_HELP = [
   "                      without (a clock of unknown rate, resets, DMA, a host syscon, ...)",
 ].join("\n");
 
+const BED_KERNEL_HELP =
+  "  --kernel 6.1|6.12  Debian 12's arm64 kernel line the host boots (default 6.1; 6.12 adds\n                     iommufd and VFIO device cdevs)";
+
 /** Which assignable-devices policy launch, detach, list and doctor read. */
 const POLICY_OPTIONS: OptionSpec = { policy: { type: "string" } };
 
@@ -75,7 +79,8 @@ const POLICY_HELP =
   "  --policy FILE    the assignable-devices policy (default $PLATPASS_POLICY, else\n                   /etc/platpass/policy.json); when it exists, a device it does not\n                   allow is refused (exit 4, POLICY_DEVICE_NOT_ALLOWED) before anything\n                   is changed";
 
 const BED_MACHINE_HELP =
-  "  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
+  BED_KERNEL_HELP +
+  "\n  --gic 2|3     GIC version of the emulated host (default 3; 2 loads vfio_iommu_type1\n                with allow_unsafe_interrupts=1, as a GICv2 host has no MSI remapping)\n  --smp N       CPUs (default 2)\n  --mem M       memory in MiB (default 1024)\n  --timeout S   wall clock for everything, building included (default 600 s)";
 
 export const commands: readonly CommandEntry[] = [
   {
@@ -330,15 +335,21 @@ ${POLICY_HELP}`,
   {
     name: "bed build",
     summary: "fetch and build the emulated ARM host's assets (idempotent, cached)",
-    usage: "[--json]",
-    help: "Downloads (once) Debian's arm64 kernel, headers, sources and userland and Node for arm64,\ncross-builds the modules the kernel lacks, and packs the L1 and nested-guest initramfs\nimages, each step cached under the platpass cache directory. A second run does nothing.\nPLATPASS_OFFLINE=1 forbids downloads.",
+    usage: "[--kernel 6.1|6.12] [--json]",
+    help: `Downloads (once) Debian's arm64 kernel, headers, sources and userland and Node for arm64,
+cross-builds the modules the kernel lacks, and packs the L1 and nested-guest initramfs
+images, each step cached under the platpass cache directory. A second run does nothing.
+Builds one kernel line's bed (each is cached on its own). PLATPASS_OFFLINE=1 forbids downloads.
+
+${BED_KERNEL_HELP}`,
+    options: { kernel: { type: "string" } },
     json: true,
     load: () => import("./bed-build.js"),
   },
   {
     name: "bed run",
     summary: "run a command as root inside the emulated ARM host",
-    usage: "[--gic 2|3] [--smp N] [--mem M] [--timeout S] [--json] -- CMD…",
+    usage: "[--kernel 6.1|6.12] [--gic 2|3] [--smp N] [--mem M] [--timeout S] [--json] -- CMD…",
     help: `Boots the emulated aarch64 host (L1) under QEMU TCG, runs CMD as root inside it (in
 /platpass, the read-only mounted checkout), streams its output and exits with CMD's exit
 code. L1 always powers off; QEMU, swtpm and temporary files are always cleaned up. With
@@ -352,7 +363,7 @@ ${BED_MACHINE_HELP}`,
   {
     name: "bed shell",
     summary: "an interactive root shell inside the emulated ARM host",
-    usage: "[--gic 2|3] [--smp N] [--mem M] [--timeout S]",
+    usage: "[--kernel 6.1|6.12] [--gic 2|3] [--smp N] [--mem M] [--timeout S]",
     help: `Boots the emulated aarch64 host (L1) and gives you bash on its console, in the same world
 'platpass bed run' commands see. Exit the shell to power off. Ctrl-C goes to the shell.
 

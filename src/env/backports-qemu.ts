@@ -134,11 +134,13 @@ export async function requireBackportsQemu(): Promise<BackportsQemu> {
 /**
  * Makes sure the cache holds the accepted build the index names now, fetching it when it
  * does not. With PLATPASS_OFFLINE=1 it never asks the network and takes what is cached.
+ * `forArch` is this machine's architecture by default; the emulated ARM host takes arm64.
  */
 export async function provisionBackportsQemu(
   progress: Progress = () => {},
+  forArch?: string,
 ): Promise<BackportsQemu & { fetched: boolean }> {
-  const arch = await hostArchitecture();
+  const arch = forArch ?? (await hostArchitecture());
   if (isOffline()) {
     const cached = await cachedBackportsQemu(arch);
     if (cached) return { ...cached, fetched: false };

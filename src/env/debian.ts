@@ -43,28 +43,47 @@ async function candidateVersion(spec: string): Promise<string> {
   return v;
 }
 
-/** The newest `linux-image-6.1.0-N-arm64` apt knows (its ABI name, e.g. "6.1.0-56-arm64"). */
-export async function newestArm64KernelAbi(): Promise<string> {
-  const r = await execa(
-    "apt-cache",
-    ["search", "--names-only", "^linux-image-6.1.0-[0-9]+-arm64$"],
-    {
-      reject: false,
-    },
-  );
-  const abis = [...r.stdout.matchAll(/^linux-image-(6\.1\.0-(\d+)-arm64)\s/gm)]
+/**
+ * The Debian 12 arm64 kernel lines platpass boots: 6.1 (bookworm's own, ABI "6.1.0-N-arm64")
+ * and 6.12 (bookworm-security's, ABI "6.12.N+deb12-arm64"). Each line's newest ABI wins.
+ */
+export const ARM64_KERNEL_LINES = ["6.1", "6.12"] as const;
+export type Arm64KernelLine = (typeof ARM64_KERNEL_LINES)[number];
+
+const KERNEL_LINE_NAMES: Record<Arm64KernelLine, { search: string; abi: RegExp }> = {
+  "6.1": {
+    search: "^linux-image-6.1.0-[0-9]+-arm64$",
+    abi: /^linux-image-(6\.1\.0-(\d+)-arm64)\s/gm,
+  },
+  "6.12": {
+    search: "^linux-image-6\\.12\\.[0-9]+\\+deb12-arm64$",
+    abi: /^linux-image-(6\.12\.(\d+)\+deb12-arm64)\s/gm,
+  },
+};
+
+/** The newest ABI of `line` in `apt-cache search --names-only` output, or undefined. */
+export function newestAbiIn(line: Arm64KernelLine, aptSearch: string): string | undefined {
+  return [...aptSearch.matchAll(KERNEL_LINE_NAMES[line].abi)]
     .map((m) => ({ abi: m[1]!, n: Number(m[2]) }))
-    .sort((a, b) => b.n - a.n);
-  if (!abis[0]) {
+    .sort((a, b) => b.n - a.n)[0]?.abi;
+}
+
+/** The newest arm64 image of `line` apt knows, by its ABI name (e.g. "6.1.0-56-arm64"). */
+export async function newestArm64KernelAbi(line: Arm64KernelLine = "6.1"): Promise<string> {
+  const r = await execa("apt-cache", ["search", "--names-only", KERNEL_LINE_NAMES[line].search], {
+    reject: false,
+  });
+  const abi = newestAbiIn(line, r.stdout);
+  if (!abi) {
     throw new EnvironmentError(
       "DEBIAN_NO_KERNEL",
-      "apt knows no linux-image-6.1.0-N-arm64 package",
+      `apt knows no arm64 linux-image package of the ${line} line`,
       {
         hint: "Run 'platpass provision --for tests' to add the arm64 architecture and update apt's lists.",
       },
     );
   }
-  return abis[0].abi;
+  return abi;
 }
 
 /**

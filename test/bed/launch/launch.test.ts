@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/index.js";
+import type { ConfigInput } from "../../../src/config/schema.js";
 import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/demo/guest.js";
 
 const SCENARIO = "test/bed/launch/scenario.sh";
@@ -24,7 +25,24 @@ interface Step {
   stderr: string[];
   /** vfio_iommu_type1's allow_unsafe_interrupts around the launch: during, before, after. */
   unsafe: Record<string, string>;
+  /** The TPM's /dev/vfio/N as OWNER:GROUP:MODE before, during and after (and the other group's). */
+  nodes: Record<string, string>;
+  /** QEMU's /proc/PID/status lines (Uid, Gid, Groups, CapEff) and its memlock limit. */
+  qemu: Record<string, string>;
+  /** What QEMU's user tried, and what it got. */
+  denied: Record<string, string>;
   text: string;
+}
+
+/** "@@TAG STEP KEY=VALUE" or "@@TAG STEP KEY VALUE…" lines, as { KEY: VALUE }. */
+function tagged(lines: string[], tag: string): Record<string, string> {
+  const line = new RegExp(`^@@${tag} \\S+ (\\S+?)[= ](.*)$`);
+  return Object.fromEntries(
+    lines.flatMap((l) => {
+      const m = line.exec(l);
+      return m ? [[m[1]!, m[2]!]] : [];
+    }),
+  );
 }
 
 function parseSteps(output: string): Record<string, Step> {
@@ -57,6 +75,14 @@ function parseSteps(output: string): Record<string, Step> {
           .filter(Boolean)
           .map((p) => p.split("=") as [string, string]),
       ),
+      nodes: tagged(lines, "node"),
+      qemu: Object.fromEntries(
+        (/^@@qemu \S+ (.*)$/m.exec(chunk)?.[1] ?? "")
+          .split(" ")
+          .filter(Boolean)
+          .map((p) => p.split("=") as [string, string]),
+      ),
+      denied: tagged(lines, "denied"),
       states,
       text: chunk,
     };
@@ -82,11 +108,22 @@ const HOME = {
   qemu: "0",
   locks: "0",
   journal: "0",
+  node: "none",
+  nodes: "0",
 };
 
+/** The TPM's group node as the kernel makes it, and as platpass lends it to QEMU's user. */
+const KERNELS_NODE = "root:root:600";
+const LENT_NODE = "platpass-qemu:platpass-qemu:600";
+
+function withQemuUser(config: ConfigInput, user: string): ConfigInput {
+  return { ...config, qemu: { ...config.qemu, user } };
+}
+
 function configs(gic: 2 | 3) {
+  const tpm = demoGuestConfig({ gic, devices: [TPM], script: tpmGuestScript(5) });
   return {
-    CFG_tpm: JSON.stringify(demoGuestConfig({ gic, devices: [TPM], script: tpmGuestScript(5) })),
+    CFG_tpm: JSON.stringify(tpm),
     CFG_both: JSON.stringify(
       demoGuestConfig({ gic, devices: [TPM, VIRTIO], script: tpmGuestScript(1) }),
     ),
@@ -95,6 +132,11 @@ function configs(gic: 2 | 3) {
       ...demoGuestConfig({ gic, devices: [TPM], script: tpmGuestScript(5) }),
       devices: [{ host: TPM, managed: false }],
     }),
+    CFG_boundidle: JSON.stringify({
+      ...demoGuestConfig({ gic, devices: [TPM], script: "sleep 600" }),
+      devices: [{ host: TPM, managed: false }],
+    }),
+    CFG_tpmroot: JSON.stringify(withQemuUser(tpm, "root")),
   };
 }
 
@@ -115,7 +157,7 @@ describe("platpass launch on the GICv2 emulated host", () => {
   let steps: Record<string, Step>;
   beforeAll(async () => {
     steps = await bed(2, [
-      "launch:tpm:tpm",
+      "confined:tpm:tpm",
       // Not first: the first launch in a fresh boot also pays for QEMU's capability probe.
       // Early, so that the launches after it show the parameter was put back.
       "no-remap:no-remap:tpm",
@@ -126,6 +168,7 @@ describe("platpass launch on the GICv2 emulated host", () => {
       "signal:sigterm-running:idle:TERM:injection",
       "platpass-kill:kill-detached:idle:detached",
       "platpass-kill:kill-running:idle:injection",
+      "bound-kill:kill-bound:boundidle:injection",
       "killpoint:killpoint-reattach:idle:launch-before-reattach:injection",
     ]);
   }, 2_800_000);
@@ -167,6 +210,33 @@ describe("platpass launch on the GICv2 emulated host", () => {
     expect(tpm.randoms).toHaveLength(5);
     for (const r of tpm.randoms)
       expect(r).toMatch(/^80 01 00 00 00 14 00 00 00 00 00 08( [0-9a-f]{2}){8}$/);
+  });
+
+  it("runs QEMU as platpass-qemu: non-zero Uid and Gid, only kvm beside, no capabilities", () => {
+    const s = steps.tpm!;
+    const starting = s.events.find((e) => e.event === "qemu-starting") as {
+      user: { name: string; uid: number; gid: number; groups: number[]; memlockBytes: number };
+    };
+    const { uid, gid, groups } = starting.user;
+    expect(starting.user.name).toBe("platpass-qemu");
+    expect(uid).toBeGreaterThan(0);
+    expect(gid).toBeGreaterThan(0);
+    expect(s.qemu).toEqual({
+      Uid: `${uid},${uid},${uid},${uid}`,
+      Gid: `${gid},${gid},${gid},${gid}`,
+      Groups: groups.join(","),
+      CapEff: "0000000000000000",
+      // The guest's 256 MiB plus 1 GiB, soft and hard.
+      memlock: "1342177280,1342177280",
+    });
+  });
+
+  it("lends the TPM's /dev/vfio/N to QEMU's user for the run, nothing else of the host's", () => {
+    const s = steps.tpm!;
+    expect(s.nodes).toEqual({ during: LENT_NODE, other: KERNELS_NODE });
+    for (const what of ["other-group", "drivers-probe", "driver-override"])
+      expect(s.denied[what], what).toMatch(/^rc=[1-9]\d* .*Permission denied$/);
+    expect(s.states.tpm).toEqual(HOME);
   });
 
   it("times each stage of the launch once, in the order it runs", () => {
@@ -220,6 +290,23 @@ describe("platpass launch on the GICv2 emulated host", () => {
     expect(tpm.polling).toBe(false);
     expect(tpm.irqsAfter! - tpm.irqsBefore!).toBeGreaterThanOrEqual(5);
     expect(s.states.asserted).toEqual(HOME);
+  });
+
+  it("gives a node that outlives the launch (managed: false) its owner and mode back", () => {
+    expect(steps.asserted!.nodes).toEqual({ before: KERNELS_NODE, after: KERNELS_NODE });
+  });
+
+  it("after a SIGKILL of platpass, restore gives the lent node its owner and mode back", () => {
+    const s = steps["kill-bound"]!;
+    expect(s.nodes).toEqual({ before: KERNELS_NODE, during: LENT_NODE });
+    expect(s.exit).toBe(137);
+    expect(s.states["kill-bound-killed"]).toMatchObject({ qemu: "0", node: LENT_NODE, nodes: "1" });
+    expect(s.restoreExit).toBe(0);
+    expect(s.text).toMatch(
+      /"action": "returned",\s+"uid": 0,\s+"gid": 0,\s+"mode": "0600",\s+"changed": true/,
+    );
+    expect(s.states["kill-bound"]).toMatchObject({ node: KERNELS_NODE, nodes: "0" });
+    expect(s.states["kill-bound-home"]).toEqual(HOME);
   });
 
   it("verifies two devices against QEMU's mtree/qtree/QOM and plans the transport after the TPM", () => {
@@ -280,8 +367,16 @@ describe("platpass launch on the GICv2 emulated host", () => {
 describe("platpass launch on the GICv3 emulated host", () => {
   let steps: Record<string, Step>;
   beforeAll(async () => {
-    steps = await bed(3, ["launch:tpm:tpm"]);
+    steps = await bed(3, ["launch:tpm:tpmroot"]);
   }, 2_800_000);
+
+  it('runs QEMU as root with qemu.user "root", and warns', () => {
+    const s = steps.tpm!;
+    expect(s.events.find((e) => e.event === "qemu-starting")?.user).toBe("root");
+    expect(s.events.find((e) => e.event === "warning")?.message).toMatch(
+      /^QEMU runs as root \(qemu.user "root"\)/,
+    );
+  });
 
   it("needs no allow_unsafe_interrupts: the GICv3 ITS remaps MSIs", () => {
     expect(steps.tpm!.unsafe).toEqual({ during: "N" });

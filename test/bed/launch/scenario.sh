@@ -17,6 +17,16 @@
 #                                 it now and then), then platpass launch of the bound device
 #                                 (CFG has managed: false), then platpass reattach; prints
 #                                 "@@asserted NAME status=INT_STATUS" before the launch
+#   confined:NAME:CFG             as launch, with a second group's node present (the virtio-mmio
+#                                 transport detached by hand, given back after) and, once the
+#                                 guest runs, "@@qemu NAME" with QEMU's Uid/Gid/Groups/CapEff and
+#                                 memlock, "@@node NAME during=OWNER:GROUP:MODE" of the TPM's node,
+#                                 and "@@denied NAME WHAT MESSAGE" for what QEMU's user tries:
+#                                 open the other group's node, write drivers_probe and the
+#                                 TPM's driver_override
+#   bound-kill:NAME:CFG:EVENT     the TPM detached by hand, then platpass-kill with CFG
+#                                 (managed: false), then platpass reattach; "@@node NAME
+#                                 before=…" and "during=…" of its node around the launch
 #   no-remap:NAME:CFG             platpass launch with vfio_iommu_type1's allow_unsafe_interrupts
 #                                 off, put back as it was right after; launch's stderr follows its
 #                                 stdout, each line as "@@stderr LINE"
@@ -24,13 +34,38 @@
 # Launch steps also print "@@unsafe NAME ..." with allow_unsafe_interrupts (Y or N) while
 # platpass ran and, for no-remap, before and after.
 TPM=/sys/bus/platform/devices/c000000.tpm_tis
+VIRTIO=/sys/bus/platform/devices/a000000.virtio_mmio
 UNSAFE=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
+
+# OWNER:GROUP:MODE of a device's VFIO group node, "none" while it has none.
+node_mode() {
+  n=/dev/vfio/$(basename "$(readlink "$1/iommu_group")")
+  if [ -e "$n" ]; then stat -c %U:%G:%a "$n"; else echo none; fi
+}
 
 state() {
   drv=$(readlink "$TPM/driver")
   sleep 1
-  echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") tpm0=$([ -e /dev/tpm0 ] && echo yes || echo no) qemu=$(pgrep -c qemu-system) locks=$(ls "$STATE/locks" 2>/dev/null | wc -l) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l)"
+  echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") tpm0=$([ -e /dev/tpm0 ] && echo yes || echo no) qemu=$(pgrep -c qemu-system) locks=$(ls "$STATE/locks" 2>/dev/null | wc -l) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l) node=$(node_mode "$TPM") nodes=$(ls "$STATE/nodes" 2>/dev/null | wc -l)"
+}
+
+# What QEMU's user may do: the same ids and groups platpass gives QEMU.
+denied() {
+  msg=$(setpriv --reuid=platpass-qemu --regid=platpass-qemu --groups=kvm --inh-caps=-all -- sh -c "$3" 2>&1)
+  echo "@@denied $1 $2 rc=$? ${msg:-allowed}"
+}
+
+confined() {
+  pid=$(pgrep -o qemu-system)
+  ids=$(awk '/^(Uid|Gid|Groups|CapEff):/ { k = $1; $1 = ""; sub(/^ /, ""); gsub(/ /, ","); printf "%s=%s ", substr(k, 1, length(k) - 1), $0 }' "/proc/$pid/status")
+  echo "@@qemu $1 ${ids}memlock=$(awk '/^Max locked memory/ { print $4 "," $5 }' "/proc/$pid/limits")"
+  echo "@@node $1 during=$(node_mode "$TPM")"
+  other=/dev/vfio/$(basename "$(readlink "$VIRTIO/iommu_group")")
+  echo "@@node $1 other=$(stat -c %U:%G:%a "$other")"
+  denied "$1" other-group "exec 3<> $other"
+  denied "$1" drivers-probe "echo c000000.tpm_tis > /sys/bus/platform/drivers_probe"
+  denied "$1" driver-override "echo vfio-platform > $TPM/driver_override"
 }
 
 config() {
@@ -40,7 +75,7 @@ config() {
 
 # Starts platpass launch in the background, output to /tmp/NAME.out; waits for EVENT.
 start() {
-  PLATPASS_TEST_KILL_AT="$4" platpass launch --json --grace 5 "$(config "$2")" > "/tmp/$1.out" 2>&1 &
+  PLATPASS_TEST_KILL_AT="$4" platpass launch --json --grace 5 --trace-log "/tmp/$1.trace" "$(config "$2")" > "/tmp/$1.out" 2>&1 &
   PID=$!
   n=0
   until grep -q "\"event\":\"$3\"" "/tmp/$1.out"; do
@@ -77,6 +112,26 @@ EOF
       sed 's/^/@@trace /' "/tmp/$name.trace"
       state "$name"
       ;;
+    confined)
+      platpass detach a000000.virtio_mmio > /dev/null
+      start "$name" "$a" injection
+      confined "$name"
+      finish "$name"
+      sed 's/^/@@trace /' "/tmp/$name.trace"
+      platpass reattach a000000.virtio_mmio > /dev/null
+      state "$name"
+      ;;
+    bound-kill)
+      platpass detach c000000.tpm_tis > /dev/null
+      echo "@@node $name before=$(node_mode "$TPM")"
+      start "$name" "$a" "$b"
+      echo "@@node $name during=$(node_mode "$TPM")"
+      kill -KILL "$PID"
+      finish "$name"
+      restore "$name"
+      platpass reattach c000000.tpm_tis > /dev/null
+      state "$name-home"
+      ;;
     qemu-kill)
       start "$name" "$a" "$b"
       pkill -KILL qemu-system
@@ -103,12 +158,14 @@ EOF
       ;;
     asserted)
       platpass detach c000000.tpm_tis > /dev/null
+      echo "@@node $name before=$(node_mode "$TPM")"
       platpass poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
       sleep 0.2
       platpass poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
       echo "@@asserted $name status=$(platpass peek c000000.tpm_tis 0 0x10)"
       platpass launch --json "$(config "$a")" 2>&1
       echo "@@exit $name $?"
+      echo "@@node $name after=$(node_mode "$TPM")"
       platpass reattach c000000.tpm_tis > /dev/null
       state "$name"
       ;;
