@@ -21,3 +21,14 @@ export function readmeBlockAfter(text: string, lang: string): string {
   if (at < 0) throw new Error(`README does not say ${JSON.stringify(text)}`);
   return body(`\`\`\`${lang}\n`, at, `\`\`\`${lang} block after ${JSON.stringify(text)}`);
 }
+
+/** The first Markdown table after `text` in the README: its lines, header to last row. */
+export function readmeTableAfter(text: string): string {
+  const at = readme.indexOf(text);
+  if (at < 0) throw new Error(`README does not say ${JSON.stringify(text)}`);
+  const lines = readme.slice(at).split("\n");
+  const start = lines.findIndex((l) => l.startsWith("|"));
+  if (start < 0) throw new Error(`README has no table after ${JSON.stringify(text)}`);
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
+  return lines.slice(start, end < 0 ? undefined : end).join("\n");
+}
