@@ -34,6 +34,12 @@ export class GuestNodes {
     this.nodes.push(node);
   }
 
+  /** Adds a node at the guest root that other nodes refer to by `label`; the reference. */
+  #addReferenced(name: string, label: string, properties: GuestNode["properties"]): PhandleRef {
+    this.add({ name, at: "root", label, ...(properties ? { properties } : {}) });
+    return { ref: label };
+  }
+
   /** A root child name not yet used: `name`, else `name-1`, `name-2`, … */
   freeRootName(name: string): string {
     if (!this.#rootNames.has(name)) return name;
@@ -81,13 +87,11 @@ export class GuestNodes {
     const name = this.freeRootName(host.name);
     if (name !== host.name)
       warn(`clock copy of ${host.path} named /${name}: /${host.name} is taken in the guest tree`);
-    const ref = { ref: `host-clock-${hostPhandle}` };
-    this.add({
+    const ref = this.#addReferenced(
       name,
-      at: "root",
-      label: ref.ref,
-      properties: copyProperties(host.properties, FIXED_CLOCK_PROPERTIES, host.path),
-    });
+      `host-clock-${hostPhandle}`,
+      copyProperties(host.properties, FIXED_CLOCK_PROPERTIES, host.path),
+    );
     this.#clocks.set(hostPhandle, ref);
     return ref;
   }
@@ -131,17 +135,11 @@ export class GuestNodes {
       output = `${name}-${i}`;
     }
     const node = this.freeRootName(`clock-${output.replace(/[^A-Za-z0-9,._+-]/g, "-")}`);
-    const ref = { ref: `stand-in-clock-${this.#standIns.size}` };
-    this.add({
-      name: node,
-      at: "root",
-      label: ref.ref,
-      properties: {
-        compatible: str("fixed-clock"),
-        "#clock-cells": cells(0),
-        "clock-frequency": cells(rate),
-        "clock-output-names": str(output),
-      },
+    const ref = this.#addReferenced(node, `stand-in-clock-${this.#standIns.size}`, {
+      compatible: str("fixed-clock"),
+      "#clock-cells": cells(0),
+      "clock-frequency": cells(rate),
+      "clock-output-names": str(output),
     });
     this.#standIns.set(output, { rate, ref, node });
     warn(`clock '${name}': stand-in fixed-clock /${node} at ${rate} Hz${source}`);
@@ -179,17 +177,11 @@ export class GuestNodes {
     const hostName = host.properties.get("regulator-name");
     const name = hostName ? asString(hostName) : host.name;
     const node = this.freeRootName(`regulator-${name.replace(/[^A-Za-z0-9,._+-]/g, "-")}`);
-    const ref = { ref: `stand-in-regulator-${this.#regulators.size}` };
-    this.add({
-      name: node,
-      at: "root",
-      label: ref.ref,
-      properties: {
-        compatible: str("regulator-fixed"),
-        "regulator-name": str(name),
-        "regulator-min-microvolt": cells(microvolts),
-        "regulator-max-microvolt": cells(microvolts),
-      },
+    const ref = this.#addReferenced(node, `stand-in-regulator-${this.#regulators.size}`, {
+      compatible: str("regulator-fixed"),
+      "regulator-name": str(name),
+      "regulator-min-microvolt": cells(microvolts),
+      "regulator-max-microvolt": cells(microvolts),
     });
     this.#regulators.set(hostPhandle, { ref, node, microvolts });
     warn(
@@ -202,13 +194,11 @@ export class GuestNodes {
   standInNopPhy(property: string, warn: (m: string) => void): PhandleRef {
     if (!this.#nopPhy) {
       const node = this.freeRootName("usb-phy-nop");
-      this.#nopPhy = { ref: { ref: "stand-in-usb-nop-xceiv" }, node };
-      this.add({
-        name: node,
-        at: "root",
-        label: this.#nopPhy.ref.ref,
-        properties: { compatible: str("usb-nop-xceiv"), "#phy-cells": cells(0) },
+      const ref = this.#addReferenced(node, "stand-in-usb-nop-xceiv", {
+        compatible: str("usb-nop-xceiv"),
+        "#phy-cells": cells(0),
       });
+      this.#nopPhy = { ref, node };
       warn(`'${property}': stand-in usb-nop-xceiv /${node}, which Linux's phy-generic serves`);
     } else {
       warn(`'${property}': shares the stand-in usb-nop-xceiv /${this.#nopPhy.node}`);

@@ -5,32 +5,13 @@
  * the requirements the guest cannot have (findings) — and that every node a plan adds besides
  * the devices' own is one a mainline driver binds.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadRegistry } from "../../../src/boards/loader.js";
-import { parseConfig } from "../../../src/config/parse.js";
-import { compileDts, type FdtNode, findNode, readDtb, walk } from "../../../src/fdt/index.js";
+import { type FdtNode, findNode, walk } from "../../../src/fdt/index.js";
 import { asStrings, asU32 } from "../../../src/fdt/values.js";
-import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlanFor } from "../../support/plan.js";
-
-const baseDts = readFileSync(
-  new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url),
-  "utf8",
-);
+import { planOnFixture } from "./plan-fixture.js";
 
 async function planned(plugin: string, devices: unknown[]) {
-  const dts = readFileSync(new URL(`fixtures/${plugin}.host.dts`, import.meta.url), "utf8");
-  const hostTree = readDtb(await compileDts(dts));
-  const result = buildPlanFor({
-    config: parseConfig({ devices, machine: { accel: "tcg" } }),
-    hostDevices: devicesFromDtb(hostTree),
-    hostTree,
-    baseDtb: await compileDts(baseDts),
-    registry: await loadRegistry(),
-    dtbFile: "guest.dtb",
-    qemuBinary: "qemu-system-aarch64",
-  });
+  const result = await planOnFixture(plugin, devices);
   const messages = (i: number) => result.plan.devices[i]!.warnings.map((w) => w.message);
   const findings = (i: number) => result.plan.devices[i]!.findings.map((f) => f.property);
   const node = (i: number) => findNode(result.guest, result.plan.devices[i]!.guestNodes[0]!)!;

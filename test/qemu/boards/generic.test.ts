@@ -1,36 +1,18 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadRegistry } from "../../../src/boards/loader.js";
-import { parseConfig } from "../../../src/config/parse.js";
-import { compileDts, readDtb } from "../../../src/fdt/index.js";
 import { asStrings, asU32 } from "../../../src/fdt/values.js";
-import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlanFor } from "../../support/plan.js";
+import type { HostDevice } from "../../../src/host/device.js";
+import { planOnFixture } from "./plan-fixture.js";
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
-const baseDts = readFileSync(
-  new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url),
-  "utf8",
-);
-
-async function planGeneric(devices: unknown[]) {
-  const hostTree = readDtb(await compileDts(fixture("generic.host.dts")));
-  return buildPlanFor({
-    // The fixture's devices are planned by the generic plugin even where a class plugin
-    // matches (20020000.usb is a snps,dwc3).
-    config: parseConfig({
-      devices: devices.map((d) => ({ plugin: "generic", ...(d as object) })),
-      machine: { accel: "tcg" },
-    }),
-    hostDevices: devicesFromDtb(hostTree),
-    hostTree,
-    baseDtb: await compileDts(baseDts),
-    registry: await loadRegistry(),
-    dtbFile: "guest.dtb",
-    qemuBinary: "qemu-system-aarch64",
-  });
-}
+/**
+ * The fixture's devices, planned by the generic plugin even where a class plugin matches
+ * (20020000.usb is a snps,dwc3).
+ */
+const planGeneric = (devices: unknown[], discovered?: (found: HostDevice[]) => HostDevice[]) =>
+  planOnFixture(
+    "generic",
+    devices.map((d) => ({ plugin: "generic", ...(d as object) })),
+    discovered,
+  );
 
 describe("the generic plugin", () => {
   it("lists every host reference it drops, and each child node", async () => {
@@ -133,57 +115,43 @@ describe("the generic plugin", () => {
   });
 
   it("takes the rate the live kernel reports over the host DT's and the config's", async () => {
-    const hostTree = readDtb(await compileDts(fixture("generic.host.dts")));
     // As the live host discovers it: clk debugfs names two of the three clocks.
-    const hostDevices = devicesFromDtb(hostTree).map((d) =>
-      d.name === "20040000.mmc"
-        ? {
-            ...d,
-            power: {
-              clocks: [
-                {
-                  index: 0,
-                  connection: "core",
-                  provider: "/cru",
-                  name: "cclk_sdmmc",
-                  rate: 49_500_000,
-                },
-                { index: 1, connection: "bus", provider: "/clock-div2", name: undefined },
-                {
-                  index: 2,
-                  connection: "card",
-                  provider: "/cru",
-                  name: "sdmmc_card",
-                  rate: 26_000_000,
-                },
-              ],
-              clocksUntold: undefined,
-              domains: [],
-              domainsUntold: undefined,
-              wantsDomains: false,
-              runtimeStatus: "active",
-            },
-          }
-        : d,
+    const live = (found: HostDevice[]) =>
+      found.map((d) =>
+        d.name === "20040000.mmc"
+          ? {
+              ...d,
+              power: {
+                clocks: [
+                  {
+                    index: 0,
+                    connection: "core",
+                    provider: "/cru",
+                    name: "cclk_sdmmc",
+                    rate: 49_500_000,
+                  },
+                  { index: 1, connection: "bus", provider: "/clock-div2", name: undefined },
+                  {
+                    index: 2,
+                    connection: "card",
+                    provider: "/cru",
+                    name: "sdmmc_card",
+                    rate: 26_000_000,
+                  },
+                ],
+                clocksUntold: undefined,
+                domains: [],
+                domainsUntold: undefined,
+                wantsDomains: false,
+                runtimeStatus: "active",
+              },
+            }
+          : d,
+      );
+    const { plan } = await planGeneric(
+      [{ host: "20040000.mmc", options: { clockRates: { card: 25_000_000 } } }],
+      live,
     );
-    const { plan } = await buildPlanFor({
-      config: parseConfig({
-        devices: [
-          {
-            plugin: "generic",
-            host: "20040000.mmc",
-            options: { clockRates: { card: 25_000_000 } },
-          },
-        ],
-        machine: { accel: "tcg" },
-      }),
-      hostDevices,
-      hostTree,
-      baseDtb: await compileDts(baseDts),
-      registry: await loadRegistry(),
-      dtbFile: "guest.dtb",
-      qemuBinary: "qemu-system-aarch64",
-    });
     expect(plan.devices[0]!.warnings.slice(0, 3).map((w) => w.message)).toEqual([
       "clock '20040000.mmc-core': stand-in fixed-clock /clock-20040000.mmc-core at 49500000 Hz, rate from the live host's clk debugfs (cclk_sdmmc)",
       "clock '20040000.mmc-bus': stand-in fixed-clock /clock-20040000.mmc-bus at 12000000 Hz, rate from the host DT's /oscillator through /clock-div2",

@@ -1,14 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadRegistry } from "../../../src/boards/loader.js";
-import { parseConfig } from "../../../src/config/parse.js";
-import { compileDts, readDtb } from "../../../src/fdt/index.js";
-import { devicesFromDtb } from "../../../src/host/dt/offline.js";
-import { buildPlanFor } from "../../support/plan.js";
 import { guestFragment } from "./fragment.js";
+import { planOnFixture } from "./plan-fixture.js";
 
 const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url);
-const baseDts = new URL("../plan/fixtures/virt-gicv3-base.dts", import.meta.url);
 
 /** One golden case per built-in plugin: a host DTS in, the guest nodes out. */
 const cases = [
@@ -27,21 +22,12 @@ const cases = [
 ];
 
 async function planFixture(plugin: string, hosts: string[]) {
-  const hostTree = readDtb(await compileDts(readFileSync(fixture(`${plugin}.host.dts`), "utf8")));
-  const result = buildPlanFor({
-    config: parseConfig({
-      // Every plugin but the fallback is chosen by its score; generic is named, as a class
-      // plugin outscores it for the fixture's snps,dwc3.
-      devices: hosts.map((host) => (plugin === "generic" ? { host, plugin } : { host })),
-      machine: { accel: "tcg" },
-    }),
-    hostDevices: devicesFromDtb(hostTree),
-    hostTree,
-    baseDtb: await compileDts(readFileSync(baseDts, "utf8")),
-    registry: await loadRegistry(),
-    dtbFile: "/run/guest.dtb",
-    qemuBinary: "qemu-system-aarch64",
-  });
+  // Every plugin but the fallback is chosen by its score; generic is named, as a class plugin
+  // outscores it for the fixture's snps,dwc3.
+  const result = await planOnFixture(
+    plugin,
+    hosts.map((host) => (plugin === "generic" ? { host, plugin } : { host })),
+  );
   const paths = [
     result.plan.guest.platformBus,
     ...result.plan.devices.flatMap((d) => d.guestNodes.filter((p) => p.split("/").length === 2)),
