@@ -1,8 +1,10 @@
 // `--validate` per guest DTB, warm (bindings processed and the schema subset cached), against
 // a dtc check of the same guest tree (what `platpass dtb` runs anyway) measured in the same
 // run: the emulated host's TPM, a Calxeda XGMAC, rk3399-firefly's GMAC alone and with its
-// SDHCI and two UARTs (Debian's arm64 kernel DTB). The bindings are Linux 6.1's, processed
-// from linux-source-6.1 on first use ('platpass provision --for validate' does it ahead).
+// SDHCI and two UARTs (Debian's arm64 kernel DTB), and 8 of its devices each planned alone and
+// validated in one batch (validatePlans, as the corpus test does), per guest DTB. The
+// bindings are Linux 6.1's, processed from linux-source-6.1 on first use ('platpass
+// provision --for validate' does it ahead).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +12,7 @@ import { loadBindings } from "../dist/env/bindings.js";
 import { debianPackage, newestArm64KernelAbi } from "../dist/env/debian.js";
 import { checkDtb, compileDts } from "../dist/fdt/index.js";
 import { planConfigFile } from "../dist/world/plan-file.js";
-import { readHostTree, validatePlan } from "../dist/world/validate-plan.js";
+import { readHostTree, validatePlan, validatePlans } from "../dist/world/validate-plan.js";
 
 const RUNS = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -55,6 +57,24 @@ const cases = [
   },
 ];
 
+/** rk3399-firefly devices for the batched case, each planned alone. */
+const BATCH = [
+  "fe300000.ethernet",
+  "fe330000.mmc",
+  "fe320000.mmc",
+  "ff180000.serial",
+  "ff1a0000.serial",
+  "ff110000.i2c",
+  "fe800000.usb",
+  "ff100000.saradc",
+];
+
+function row(name, nodes, errors, validate, dtc) {
+  console.log(
+    `${name.padEnd(32)}${String(nodes).padStart(5)}${String(errors).padStart(8)}${validate.toFixed(0).padStart(13)}${dtc.toFixed(1).padStart(14)}${`${(validate / dtc).toFixed(1)}x`.padStart(7)}`,
+  );
+}
+
 const bindings = await loadBindings({ progress: (line) => process.stderr.write(`${line}\n`) });
 console.log(`bindings: ${bindings.source}; ${RUNS} runs each, median`);
 console.log("case                            nodes  errors  validate ms  dtc check ms  ratio");
@@ -71,10 +91,35 @@ try {
     const validate = await time(() => validatePlan(plan, guest, host));
     const dtc = await time(() => checkDtb(dtb));
     const errors = first.nodes.reduce((n, v) => n + v.errors.length, 0);
-    console.log(
-      `${c.name.padEnd(32)}${String(first.nodes.length).padStart(5)}${String(errors).padStart(8)}${validate.toFixed(0).padStart(13)}${dtc.toFixed(1).padStart(14)}${`${(validate / dtc).toFixed(1)}x`.padStart(7)}`,
-    );
+    row(c.name, first.nodes.length, errors, validate, dtc);
   }
+  // The corpus test's way: many plans of one device each in one validatePlans (one
+  // dt-validate run), per guest DTB, against dtc's check of each of those trees.
+  const alone = [];
+  for (const device of BATCH) {
+    const config = join(work, "vm.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ machine: { accel: "tcg" }, devices: [{ host: device }] }),
+    );
+    alone.push(await planConfigFile(config, { hostDtb: rk3399 }));
+  }
+  const host = await readHostTree(rk3399);
+  const items = alone.map(({ plan, guest }) => ({ plan, guest, host }));
+  const first = await validatePlans(items);
+  const batch = (await time(() => validatePlans(items))) / items.length;
+  const dtc =
+    (await time(async () => {
+      for (const a of alone) await checkDtb(a.dtb);
+    })) / items.length;
+  const nodes = first.plans.flat();
+  row(
+    `rk3399 ${items.length} devices alone, batched`,
+    nodes.length,
+    nodes.reduce((n, v) => n + v.errors.length, 0),
+    batch,
+    dtc,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
