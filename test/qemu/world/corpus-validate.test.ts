@@ -78,7 +78,9 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);
-    groups.set(k, [...(groups.get(k) ?? []), item]);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
   }
   return groups;
 }
@@ -132,7 +134,7 @@ beforeAll(async () => {
   );
   const times = Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`);
   process.stderr.write(
-    `corpus: ${devices.length} devices; ${classCases.length} taken by a plugin other than generic; ${cases.length} plans validated; ${times.join(", ")}\n`,
+    `corpus: ${devices.length} devices, ${[...instances.values()].reduce((a, b) => a + b, 0)} taken by a plugin other than generic (${classCases.length} of those validated); ${cases.length} plans validated; ${times.join(", ")}\n`,
   );
 }, 900_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
