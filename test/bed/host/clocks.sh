@@ -15,7 +15,8 @@ echo $RTC > /sys/bus/amba/drivers/rtc-pl031/unbind
 echo @@gated-summary; cat $CLK/clk_summary
 echo @@gated-list; platpass list --json 2>/dev/null
 platpass launch $CFG > /tmp/launch.out 2> /tmp/launch.err
-echo "@@gated-launch-exit"; echo $?
+code=$?
+echo @@gated-launch-exit; echo $code
 echo @@gated-launch-stderr; cat /tmp/launch.err
 echo @@after-launch; basename "$(readlink $TPM/driver)"; cat $TPM/driver_override
 echo $RTC > /sys/bus/amba/drivers/rtc-pl031/bind
