@@ -1,5 +1,6 @@
 import { access, constants, readFile } from "node:fs/promises";
 import { execa } from "execa";
+import { DEFAULT_QEMU_USER } from "../config/schema.js";
 import {
   BACKPORTS_SUITE,
   backportsQemuCacheDir,
@@ -14,6 +15,7 @@ import { installedPackages } from "./apt.js";
 import type { Check } from "./check.js";
 import { packagesFor, type Role } from "./packages.js";
 import { qemuChecks } from "./qemu-checks.js";
+import { qemuUserTodo } from "./qemu-user.js";
 
 export type Probe = () => Promise<Check[]>;
 
@@ -227,8 +229,26 @@ function policyProbe(file: string): Probe {
   };
 }
 
+// The system user QEMU runs as by default (qemu.user): there, and in group kvm.
+const qemuUserProbe: Probe = async () => {
+  const todo = await qemuUserTodo();
+  const detail = todo.length
+    ? `missing: ${todo.map((c) => c.join(" ")).join("; ")}`
+    : `${DEFAULT_QEMU_USER} exists and is in group kvm`;
+  return [
+    {
+      roles: ["launch"],
+      name: "QEMU's user",
+      ok: todo.length === 0,
+      detail,
+      ...(todo.length ? { fix: "platpass provision --for launch" } : {}),
+    },
+  ];
+};
+
 /** Further probes registered by other parts (the native addon, the emulated host). */
 export const probes: Probe[] = [
+  qemuUserProbe,
   toolsProbe,
   packagesProbe,
   kernelProbe,

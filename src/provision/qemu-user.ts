@@ -42,15 +42,21 @@ async function inKvm(name: string): Promise<boolean> {
   return r.stdout.split(/\s+/).includes(KVM_GROUP);
 }
 
+/** The commands that would make group kvm, the user and its kvm membership; none when all are there. */
+export async function qemuUserTodo(name = DEFAULT_QEMU_USER): Promise<string[][]> {
+  const todo: string[][] = [];
+  if (!(await exists("group", KVM_GROUP))) todo.push(["groupadd", ...groupaddArgs()]);
+  if (!(await exists("passwd", name))) todo.push(["useradd", ...useraddArgs(name)]);
+  else if (!(await inKvm(name))) todo.push(["usermod", "--append", "--groups", KVM_GROUP, name]);
+  return todo;
+}
+
 /** Creates what is missing of group kvm, the user and its kvm membership; idempotent. */
 export async function ensureQemuUser(
   progress: (line: string) => void,
   name = DEFAULT_QEMU_USER,
 ): Promise<QemuUserReport> {
-  const todo: string[][] = [];
-  if (!(await exists("group", KVM_GROUP))) todo.push(["groupadd", ...groupaddArgs()]);
-  if (!(await exists("passwd", name))) todo.push(["useradd", ...useraddArgs(name)]);
-  else if (!(await inKvm(name))) todo.push(["usermod", "--append", "--groups", KVM_GROUP, name]);
+  const todo = await qemuUserTodo(name);
   const ran = todo.map((c) => c.join(" "));
   if (todo.length > 0 && process.getuid?.() !== 0) {
     throw new EnvironmentError(
