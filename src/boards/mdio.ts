@@ -48,6 +48,10 @@ function phandleOf(node: HostNode): number | undefined {
   return value ? asU32(value) : undefined;
 }
 
+function contains(node: HostNode, inner: HostNode): boolean {
+  return node.children.some((c) => c === inner || contains(c, inner));
+}
+
 function disabled(node: HostNode): boolean {
   const status = node.properties.get("status");
   return status !== undefined && !["okay", "ok"].includes(asString(status));
@@ -88,6 +92,12 @@ export function ownMdioPhy(
   if (found) {
     const copied = subtreeCopy(found, `mdio-${host.name}`, warn);
     return { phyHandle: { ref: copied.labelOf(phandle) }, children: [copied.child] };
+  }
+  const between = mac?.children.find((c) => contains(c, phy));
+  if (between) {
+    return {
+      reason: `its PHY ${phy.path} sits behind ${between.path}, which is no MDIO bus of the MAC's own (a multiplexer the host switches)`,
+    };
   }
   return {
     reason: `its PHY ${phy.path} is not on the device's own MDIO bus, so the guest has no bus to reach it`,
