@@ -159,7 +159,11 @@ export interface DeviceNode {
    * become phandles.
    */
   properties?: Record<string, GuestValue>;
-  /** Child nodes, when the device's binding has them. */
+  /**
+   * Child nodes, when the device's binding has them (an MDIO bus and its PHYs). A child gives
+   * its own `reg`, which is in the device's address space (a PHY's address); platpass writes
+   * the phandles of labelled children.
+   */
   children?: GuestChild[];
   /**
    * The trigger `interrupts` says: one for every IRQ, or a list with one per VFIO IRQ index.
