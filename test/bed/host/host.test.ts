@@ -155,6 +155,27 @@ describe("the host side in the emulated ARM host (GICv3, real sysfs, real vfio-p
     expect(r.managed.after).toEqual(r.baseline.tpm);
   });
 
+  it("a policy that denies the TPM: launch and detach refuse (exit 4, the rule, the file) and the TPM never leaves tpm_tis", () => {
+    const { file, before, launch, detach, after } = r.policy;
+    expect(before.driver).toBe("tpm_tis");
+    for (const refused of [launch, detach] as Run[]) {
+      expect({ args: refused.args, status: refused.status }).toEqual({
+        args: refused.args,
+        status: 4,
+      });
+      expect(refused.stderr).toContain(`${TPM}: rule 1 denies it ("the TPM stays with the host")`);
+      expect(refused.stderr).toContain(`(in ${file})`);
+      expect(refused.stderr).toContain("[POLICY_DEVICE_NOT_ALLOWED]");
+    }
+    expect(after).toEqual(before);
+  });
+
+  it("without a policy file, list says none is in force and judges no device", () => {
+    const doc = JSON.parse(r.list.stdout);
+    expect(doc.policy).toMatchObject({ file: "/etc/platpass/policy.json", inForce: false });
+    expect(doc.devices.every((d: { policy: unknown }) => d.policy === null)).toBe(true);
+  });
+
   it("ends with every device as it started", () => {
     expect(r.final).toEqual(r.baseline);
   });

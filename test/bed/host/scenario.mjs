@@ -2,7 +2,15 @@
 // real `platpass` CLI against the real sysfs and prints one JSON line for the test to assert.
 // Nothing here judges; it only records what the kernel and platpass did.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename } from "node:path";
 
 const TPM = "c000000.tpm_tis";
@@ -195,6 +203,27 @@ managed.kill("SIGTERM");
 result.managed.exit = await managedExit;
 result.managed.output = managedOutput();
 result.managed.after = snapshot(TPM);
+
+// An assignable-devices policy that denies the TPM and allows virtio: launch (a config naming
+// the TPM) and detach must refuse before touching it. L1's /etc is read-only, so the policy
+// lives in /run, named by PLATPASS_POLICY for launch and by --policy for detach. (What list
+// shows for a policy is the security lane's; each platpass run here costs seconds of TCG.)
+const POLICY = "/run/platpass-policy/policy.json";
+mkdirSync("/run/platpass-policy", { mode: 0o755 });
+const policyRules = [
+  { action: "deny", name: TPM, comment: "the TPM stays with the host" },
+  { compatible: "virtio,*" },
+];
+writeFileSync(POLICY, JSON.stringify({ rules: policyRules }), { mode: 0o644 });
+writeFileSync("/tmp/policy-vm.json", JSON.stringify({ devices: [{ host: TPM }] }));
+result.policy = {
+  file: POLICY,
+  before: snapshot(TPM),
+  launch: platpass(["launch", "/tmp/policy-vm.json"], { PLATPASS_POLICY: POLICY }),
+  detach: platpass(["detach", TPM, "--policy", POLICY]),
+};
+result.policy.after = snapshot(TPM);
+rmSync("/run/platpass-policy", { recursive: true });
 
 result.final = { tpm: snapshot(TPM), virtio: snapshot(VIRTIO) };
 console.log(`PLATPASS-HOST-RESULT ${JSON.stringify(result)}`);
