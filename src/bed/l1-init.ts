@@ -12,8 +12,27 @@ import type { Arm64KernelLine } from "../env/debian.js";
 import { BED_MARKERS } from "./protocol.js";
 import { CHECKOUT_MOUNT, L2_MOUNT } from "./userland.js";
 
-/** 6.12 only: iommufd (/dev/iommu), loaded on its own so a failure names it, before vfio. */
-const IOMMUFD_LOAD = `modprobe iommufd || fail "modprobe iommufd"
+/** 6.1: type1 needs allow_unsafe_interrupts only where there is no ITS (GICv2). */
+const TYPE1_LOAD_6_1 = `if [ "$gic" = 2 ]; then
+  # GICv2 has no ITS, hence no MSI remapping: type1 refuses groups unless told it is fine.
+  modprobe vfio_iommu_type1 allow_unsafe_interrupts=1 || fail "modprobe vfio_iommu_type1"
+else
+  modprobe vfio_iommu_type1 || fail "modprobe vfio_iommu_type1"
+fi
+`;
+
+/**
+ * 6.12: iommufd (/dev/iommu) before vfio, which depends on it, and both iommufd and type1
+ * with allow_unsafe_interrupts on either GIC. 6.12 asks per device whether its MSIs are
+ * isolated (msi_device_has_isolated_msi()), and a platform device without an msi-parent
+ * has no MSI domain, so even GICv3's ITS does not count: without the parameter type1
+ * refused the TPM's group ("No interrupt remapping support") and iommufd its cdev ("MSI
+ * interrupts are not secure"), both EPERM, in the bed's first 6.12 boot on GICv3.
+ */
+const IOMMUFD_LOAD_6_12 = `modprobe iommufd allow_unsafe_interrupts=1 || fail "modprobe iommufd"
+`;
+const TYPE1_LOAD_6_12 = `# 6.12 checks MSI isolation per device; the TPM has no MSI domain, so no GIC isolates it.
+modprobe vfio_iommu_type1 allow_unsafe_interrupts=1 || fail "modprobe vfio_iommu_type1"
 `;
 
 /** L1's /init for a kernel line; 6.1's text is what every cached 6.1 initramfs holds. */
@@ -41,14 +60,8 @@ gic=3
 for w in $(cat /proc/cmdline); do
   case "$w" in platpass.gic=*) gic="\${w#platpass.gic=}" ;; esac
 done
-${line === "6.12" ? IOMMUFD_LOAD : ""}modprobe vfio || fail "modprobe vfio"
-if [ "$gic" = 2 ]; then
-  # GICv2 has no ITS, hence no MSI remapping: type1 refuses groups unless told it is fine.
-  modprobe vfio_iommu_type1 allow_unsafe_interrupts=1 || fail "modprobe vfio_iommu_type1"
-else
-  modprobe vfio_iommu_type1 || fail "modprobe vfio_iommu_type1"
-fi
-modprobe vfio-platform reset_required=0 || fail "modprobe vfio-platform"
+${line === "6.12" ? IOMMUFD_LOAD_6_12 : ""}modprobe vfio || fail "modprobe vfio"
+${line === "6.12" ? TYPE1_LOAD_6_12 : TYPE1_LOAD_6_1}modprobe vfio-platform reset_required=0 || fail "modprobe vfio-platform"
 modprobe vfio-amba || fail "modprobe vfio-amba"
 modprobe tpm_tis || fail "modprobe tpm_tis"
 R=/newroot

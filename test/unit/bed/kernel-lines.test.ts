@@ -54,6 +54,14 @@ describe("the 6.1 bed's recipes", () => {
     expect(init612.indexOf("modprobe iommufd")).toBeGreaterThan(0);
     expect(init612.indexOf("modprobe iommufd")).toBeLessThan(init612.indexOf("modprobe vfio "));
   });
+
+  it("6.12 loads iommufd and type1 with allow_unsafe_interrupts on both GICs, 6.1 on GICv2 only", () => {
+    const init612 = l1Init("6.12");
+    expect(init612).toContain("modprobe iommufd allow_unsafe_interrupts=1 ");
+    expect(init612).toContain("modprobe vfio_iommu_type1 allow_unsafe_interrupts=1 ");
+    expect(init612).not.toMatch(/^\s*modprobe vfio_iommu_type1 \|\|/m);
+    expect(l1Init("6.1")).toMatch(/^\s*modprobe vfio_iommu_type1 \|\|/m);
+  });
 });
 
 describe("module recipes", () => {
