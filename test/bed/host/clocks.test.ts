@@ -21,6 +21,7 @@ describe("the TPM's clocks in the emulated ARM host (Debian 6.1's clk framework)
       command: ["sh", "test/bed/host/clocks.sh"],
       env: { PLATPASS_STATE: "/tmp/platpass-state" },
       timeoutMs: 900_000,
+      onOutput: (t) => process.stderr.write(t),
     });
     for (const chunk of bed.output.replace(/\r/g, "").split(/^@@/m).slice(1)) {
       const end = chunk.indexOf("\n");
