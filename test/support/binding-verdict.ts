@@ -1,9 +1,10 @@
 /**
  * A planned device's guest nodes judged by dt-validate's errors and the plan's own words:
  * clean (no error the plan introduced), explained (every introduced error is about a
- * property the plan names in a guest-driver finding), warned (each is named, some only in a
- * warning: a property or child node the plan says it leaves out, not that the driver needs
- * it) or unexplained.
+ * property the plan names in a guest-driver finding, or names as one its binding requires and
+ * the guest driver takes as optional: "'X' is no guest-driver finding: why"), warned (each is
+ * named, some only in a drop warning: a property or child node the plan says it leaves out,
+ * not what that costs the driver) or unexplained.
  */
 import type { Assignment } from "../../src/plan/types.js";
 import type { NodeValidation } from "../../src/world/validate-plan.js";
@@ -44,12 +45,23 @@ function warnedNames(device: Pick<Assignment, "warnings">): Set<string> {
   return names;
 }
 
+/** The properties the plan names as required by the binding only, not by the guest driver. */
+function driverOptional(device: Pick<Assignment, "warnings">): Set<string> {
+  return new Set(
+    device.warnings
+      .filter(
+        (w) => w.property && w.message.startsWith(`'${w.property}' is no guest-driver finding:`),
+      )
+      .map((w) => w.property!),
+  );
+}
+
 /** Judges one device: its nodes' introduced errors against its findings and warnings. */
 export function judge(
   device: Pick<Assignment, "findings" | "warnings">,
   nodes: readonly NodeValidation[],
 ): Judgement {
-  const found = new Set(device.findings.map((f) => f.property));
+  const found = new Set([...device.findings.map((f) => f.property), ...driverOptional(device)]);
   const warned = warnedNames(device);
   const errors = nodes.flatMap((n) => n.errors.map((e) => ({ ...e, node: n.node })));
   const introduced = errors.filter((e) => e.origin === "introduced");
