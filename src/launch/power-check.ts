@@ -7,27 +7,20 @@
  */
 import { HostError } from "../errors.js";
 import { findNode } from "../fdt/lookup.js";
-import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
 import { readDriver } from "../host/live/device-sysfs.js";
-import { readLiveDt } from "../host/live/livedt.js";
 import { readKernelPower, readRuntimeStatus } from "../host/live/power.js";
 import { Sysfs } from "../host/live/sysfs.js";
 import { devicePower, type KernelPower } from "../host/power/device.js";
 import { CLOCK_FIX, DOMAIN_FIX, powerVerdict } from "../host/power/rules.js";
 import type { Assignment } from "../plan/types.js";
 
-/** The boot DT as one blob (one read), else the live tree. */
-async function hostTree(sysfs: Sysfs): Promise<Fdt | undefined> {
-  const blob = await sysfs.readBytes("/sys/firmware/fdt");
-  return blob ? readDtb(blob) : readLiveDt(sysfs);
-}
-
+/** `tree` is the live device tree the launch planned from: the device nodes' clocks and domains. */
 export async function refuseUnpowered(
   devices: readonly Assignment[],
+  tree: Fdt | undefined,
   sysfs: Sysfs = new Sysfs(),
 ): Promise<void> {
-  const tree = await hostTree(sysfs);
   let kernel: KernelPower | undefined;
   for (const a of devices) {
     const node = tree && findNode(tree, a.hostPath);

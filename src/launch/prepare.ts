@@ -3,14 +3,15 @@
  * devices already bound to vfio described by VFIO itself), then the same planning
  * `platpass plan` does, and the guest DTB written where the plan's `-dtb` says. When an
  * assignable-devices policy is in force, every configured device the host has must be
- * allowed by it, judged on the live host's facts before planning (which runs QEMU for the
- * base DTB): a refused launch has touched nothing and started nothing. A name the host lacks
+ * allowed by it, judged on the live host's facts once the config is read and before the rest
+ * of planning (which runs QEMU for the base DTB): a refused launch has touched nothing and
+ * started nothing. A name the host lacks
  * is left to the planner, which refuses it with the names it has.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import type { Fdt } from "../fdt/tree.js";
 import { type LiveHost, readLiveHost } from "../host/live/discover.js";
 import { vfioProbe } from "../host/live/vfioprobe.js";
 import type { HostReadiness } from "../host/model.js";
@@ -24,12 +25,12 @@ export interface PreparedLaunch {
   plan: Plan;
   /** The validated config, for what the launch decides beyond the plan (qemu.user). */
   config: Config;
+  /** The live device tree the plan was made from, for the checks after binding. */
+  tree: Fdt | undefined;
 }
 
-async function admitConfigured(policy: LoadedPolicy, configFile: string, live: LiveHost) {
-  // Read here as well as by the planner: the policy must judge before the plan runs QEMU.
-  const { devices } = await readConfig(configFile);
-  const found = devices.flatMap((d) => live.model.devices.filter((h) => h.name === d.host));
+function admitConfigured(policy: LoadedPolicy, config: Config, live: LiveHost) {
+  const found = config.devices.flatMap((d) => live.model.devices.filter((h) => h.name === d.host));
   admit(policy, found, currentRequester());
 }
 
@@ -40,11 +41,11 @@ export async function prepareLaunch(
 ): Promise<PreparedLaunch> {
   const policy = await readPolicy(policyFile);
   const live = await readLiveHost({ vfioProbe });
-  if (policy) await admitConfigured(policy, configFile, live);
   const { plan, config, dtb } = await planConfigFile(configFile, {
     host: hostInputOf(live),
     dtbFile: join(workDir, "guest.dtb"),
+    admit: policy && ((checked) => admitConfigured(policy, checked, live)),
   });
   await writeFile(plan.guest.dtbFile, dtb);
-  return { host: live.model.host, plan, config };
+  return { host: live.model.host, plan, config, tree: live.tree };
 }

@@ -138,7 +138,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
   const { emit } = request;
   const workDir = await mkdtemp(join(tmpdir(), "platpass-run-"));
   try {
-    const { host, plan, config } = await timed(emit, "plan", () =>
+    const { host, plan, config, tree } = await timed(emit, "plan", () =>
       prepareLaunch(request.configFile, workDir, request.policyFile),
     );
     emit({
@@ -172,7 +172,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       }
       killPoint("launch-detached");
       // Unbinding the host driver may have gated a clock vfio-platform will not enable.
-      await refuseUnpowered(plan.devices);
+      await refuseUnpowered(plan.devices, tree);
       const locations = await timed(emit, "quiesce", () => checkDevices(plan.devices, emit));
       const lent =
         user === "root" ? undefined : lendGroupNodes(plan, locations, user, detached.state);

@@ -47,6 +47,11 @@ export interface PlanOptions {
   progress?: (line: string) => void;
   /** The machine's KVM facts (architecture, /dev/kvm); the running machine's by default. */
   kvm?: KvmFacts | undefined;
+  /**
+   * Judges the validated config before anything else runs (plugins load, QEMU dumps the base
+   * DTB): a launch's assignable-devices policy refuses here, having started nothing.
+   */
+  admit?: ((config: Config) => void) | undefined;
 }
 
 export interface LoadedPlan {
@@ -123,6 +128,7 @@ export async function planConfigFile(
 ): Promise<LoadedPlan> {
   const progress = options.progress ?? (() => {});
   const config = await readConfig(configFile);
+  options.admit?.(config);
   const registry = await loadRegistry(config.plugins, dirname(resolve(configFile)));
   const host = options.host ?? (await readHost(options.hostDtb));
   const binary = await findQemu({ explicit: config.qemu.binary });
