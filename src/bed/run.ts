@@ -143,6 +143,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
   let tpm: Swtpm | undefined;
   let tmp: string | undefined;
   const parser = new ConsoleParser();
+  let output = "";
 
   let stop: (e: Error) => void = () => {};
   const stopped = new Promise<never>((_, reject) => {
@@ -157,7 +158,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
         {
           hint:
             phase === "running command"
-              ? "The command did not finish in time; give a longer --timeout or check it does not wait for input."
+              ? `The command did not finish in time; give a longer --timeout or check it does not wait for input. Its output so far ends: ${tail(output) || "nothing"}`
               : `The machine is shared and emulation is slow; give a longer --timeout. L1's console so far: ${tail(parser.bootLog) || "nothing"}`,
         },
       ),
@@ -195,7 +196,6 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
       buffer: false,
       encoding: "utf8",
     });
-    let output = "";
     let exitCode: number | undefined;
     let bootMs = 0;
     let commandMs = 0;

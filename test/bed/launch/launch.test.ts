@@ -283,7 +283,10 @@ describe("platpass launch on the GICv2 emulated host", () => {
 
   it("quiesces a TPM handed over with its interrupt asserted, so L2 still gets every interrupt", () => {
     const s = steps.asserted!;
-    expect(s.text).toMatch(/^@@asserted asserted status=0x00000004$/m);
+    // localityChange (bit 2) is the one the pokes raise; commandReady and stsValid may be up
+    // beside it, as swtpm's state after the host's last command leaves them.
+    const status = Number(/^@@asserted asserted status=(0x[0-9a-f]{8})$/m.exec(s.text)?.[1]);
+    expect(status & 0x04, `TPM_INT_STATUS ${status.toString(16)}`).toBe(0x04);
     expect(s.exit).toBe(0);
     expect(s.events.find((e) => e.event === "quiesced")).toMatchObject({ device: TPM, steps: 5 });
     const tpm = readGuestTpm(guestOutput(s));

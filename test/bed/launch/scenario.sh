@@ -37,6 +37,14 @@ TPM=/sys/bus/platform/devices/c000000.tpm_tis
 VIRTIO=/sys/bus/platform/devices/a000000.virtio_mmio
 UNSAFE=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
+# No step's launch runs longer than this (its guest sleeps 600 s only until it is killed).
+STEP_LIMIT=480
+
+# platpass in the foreground, bounded: SIGTERM after STEP_LIMIT (platpass puts the TPM back),
+# SIGKILL a minute later. A stuck call then fails its step's assertions, not the whole boot.
+pp() {
+  timeout --kill-after=60 "$STEP_LIMIT" platpass "$@"
+}
 
 # OWNER:GROUP:MODE of a device's VFIO group node, "none" while it has none.
 node_mode() {
@@ -85,7 +93,19 @@ start() {
   done
 }
 
+# Waits for the launch started by start(), at most STEP_LIMIT seconds: a launch that hangs
+# gets SIGTERM (platpass puts the TPM back) and a note, so one stuck step fails its own
+# assertions instead of the whole boot's timeout.
 finish() {
+  n=0
+  while kill -0 "$PID" 2>/dev/null && [ $n -lt $((STEP_LIMIT * 2)) ]; do
+    n=$((n + 1))
+    sleep 0.5
+  done
+  if kill -0 "$PID" 2>/dev/null; then
+    echo "@@note $1: launch still running after ${STEP_LIMIT} s, sent SIGTERM"
+    kill -TERM "$PID"
+  fi
   wait "$PID"
   code=$?
   cat "/tmp/$1.out"
@@ -94,7 +114,7 @@ finish() {
 
 restore() {
   state "$1-killed"
-  platpass restore --json
+  pp restore --json
   echo "@@restore $1 $?"
   state "$1"
 }
@@ -107,29 +127,29 @@ EOF
   case $kind in
     launch)
       echo "@@unsafe $name during=$(cat "$UNSAFE")"
-      platpass launch --json --trace-log "/tmp/$name.trace" "$(config "$a")" 2>&1
+      pp launch --json --trace-log "/tmp/$name.trace" "$(config "$a")" 2>&1
       echo "@@exit $name $?"
       sed 's/^/@@trace /' "/tmp/$name.trace"
       state "$name"
       ;;
     confined)
-      platpass detach a000000.virtio_mmio > /dev/null
+      pp detach a000000.virtio_mmio > /dev/null
       start "$name" "$a" injection
       confined "$name"
       finish "$name"
       sed 's/^/@@trace /' "/tmp/$name.trace"
-      platpass reattach a000000.virtio_mmio > /dev/null
+      pp reattach a000000.virtio_mmio > /dev/null
       state "$name"
       ;;
     bound-kill)
-      platpass detach c000000.tpm_tis > /dev/null
+      pp detach c000000.tpm_tis > /dev/null
       echo "@@node $name before=$(node_mode "$TPM")"
       start "$name" "$a" "$b"
       echo "@@node $name during=$(node_mode "$TPM")"
       kill -KILL "$PID"
       finish "$name"
       restore "$name"
-      platpass reattach c000000.tpm_tis > /dev/null
+      pp reattach c000000.tpm_tis > /dev/null
       state "$name-home"
       ;;
     qemu-kill)
@@ -157,16 +177,16 @@ EOF
       restore "$name"
       ;;
     asserted)
-      platpass detach c000000.tpm_tis > /dev/null
+      pp detach c000000.tpm_tis > /dev/null
       echo "@@node $name before=$(node_mode "$TPM")"
-      platpass poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
+      pp poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
       sleep 0.2
-      platpass poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
-      echo "@@asserted $name status=$(platpass peek c000000.tpm_tis 0 0x10)"
-      platpass launch --json "$(config "$a")" 2>&1
+      pp poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
+      echo "@@asserted $name status=$(pp peek c000000.tpm_tis 0 0x10)"
+      pp launch --json "$(config "$a")" 2>&1
       echo "@@exit $name $?"
       echo "@@node $name after=$(node_mode "$TPM")"
-      platpass reattach c000000.tpm_tis > /dev/null
+      pp reattach c000000.tpm_tis > /dev/null
       state "$name"
       ;;
     no-remap)
@@ -175,7 +195,7 @@ EOF
       was=$(cat "$UNSAFE")
       echo 0 > "$UNSAFE"
       during=$(cat "$UNSAFE")
-      platpass launch --json "$(config "$a")" > "/tmp/$name.out" 2> "/tmp/$name.err"
+      pp launch --json "$(config "$a")" > "/tmp/$name.out" 2> "/tmp/$name.err"
       code=$?
       echo "$was" > "$UNSAFE"
       cat "/tmp/$name.out"
