@@ -6,7 +6,9 @@
  * become guest copies of fixed host clocks and stand-in fixed-clocks for the others, at the
  * rate the live kernel reports (clk debugfs), else the host DT states, else the config's
  * `clockRates` gives, and are dropped when a rate is unknown; a supply becomes a stand-in
- * fixed regulator where the host regulator states a fixed voltage, and a list of `usb-nop-xceiv` PHYs the plan's nop stand-in; pin control, resets,
+ * fixed regulator where the host regulator states a fixed voltage, and a list of `usb-nop-xceiv` PHYs the plan's nop stand-in;
+ * `dmas`, `resets`, `mboxes`, `phys` and `pwms` whose providers are devices assigned in the same
+ * config refer to those devices' guest nodes (ctx.assignedProvider); pin control, resets,
  * power domains, IOMMUs, DMA channels, other PHYs and supplies, GPIOs and the like are
  * dropped. Every property and child node that does not reach the guest is listed as a warning
  * in the plan; each drop the guest driver may not probe without (clocks,
@@ -178,6 +180,52 @@ const FINDINGS = {
     return `the PHY ${named} is driven by the host: a driver that requires its PHY will not probe`;
   },
 };
+
+/**
+ * Provider references the guest keeps when their provider is a device assigned in the same
+ * config (ctx.assignedProvider): the cells property of the provider giving each entry's
+ * length, and the property naming the entries, which comes along.
+ */
+const PROVIDED = {
+  dmas: { cells: "#dma-cells", names: "dma-names" },
+  resets: { cells: "#reset-cells", names: "reset-names" },
+  mboxes: { cells: "#mbox-cells", names: "mbox-names" },
+  phys: { cells: "#phy-cells", names: "phy-names" },
+  pwms: { cells: "#pwm-cells", names: "pwm-names" },
+};
+
+/**
+ * The guest value of a provider reference whose every provider is a device assigned in the
+ * same config: each entry pointing at that device's guest node, its specifier cells kept. Else
+ * the hints of the providers that are not (what to add to the config), empty when an entry's
+ * provider is not in the host tree.
+ * @param {import("platpass/boards").BuildContext} ctx
+ * @param {keyof typeof PROVIDED} name
+ * @param {Uint8Array} value
+ * @returns {{ value: import("platpass/boards").GuestValue, providers: string[] } | { hints: string[] }}
+ */
+function assignedProviders(ctx, name, value) {
+  const words = ctx.values.asU32s(value);
+  /** @type {(number | import("platpass/boards").PhandleRef)[]} */
+  const cells = [];
+  const hints = new Set();
+  const hosts = new Set();
+  for (let i = 0; i < words.length; ) {
+    const phandle = /** @type {number} */ (words[i]);
+    const count = ctx.hostTree.nodeByPhandle(phandle)?.properties.get(PROVIDED[name].cells);
+    if (!count) return { hints: [] };
+    const provider = ctx.assignedProvider(phandle);
+    const specifier = words.slice(i + 1, i + 1 + ctx.values.asU32(count));
+    if ("ref" in provider) {
+      cells.push(provider.ref, ...specifier);
+      hosts.add(provider.host);
+    } else hints.add(provider.hint);
+    i += 1 + ctx.values.asU32(count);
+  }
+  return hints.size > 0 || cells.length === 0
+    ? { hints: [...hints] }
+    : { value: { cells }, providers: [...hosts] };
+}
 
 /** The child node of an OF graph (Documentation/devicetree/bindings/graph.yaml). */
 const GRAPH = /^ports?(@|$)/;
@@ -391,10 +439,37 @@ export default {
       ctx.options.keep.includes(name) || ctx.options.drop.includes(name);
     const hostPhys = ctx.host.properties.get("phys");
     const phys = hostPhys && !told("phys") ? nopPhys(ctx, "phys", hostPhys) : undefined;
+    /** Per provider reference: its guest value, or the hints for its finding. */
+    const provided = new Map(
+      Object.keys(PROVIDED).flatMap((name) => {
+        const value = ctx.host.properties.get(name);
+        const key = /** @type {keyof typeof PROVIDED} */ (name);
+        return value && !told(name) && !(name === "phys" && phys)
+          ? [[name, assignedProviders(ctx, key, value)]]
+          : [];
+      }),
+    );
+    /** The names property of each provider reference the guest keeps (`dma-names`). */
+    const keptNames = new Set(
+      [...provided].flatMap(([name, p]) =>
+        "value" in p ? [PROVIDED[/** @type {keyof typeof PROVIDED} */ (name)].names] : [],
+      ),
+    );
     /** @type {Record<string, import("platpass/boards").GuestValue>} */
     const properties = {};
     for (const [name, value] of ctx.host.properties) {
       if (name === "reg" || name === "interrupts") continue;
+      const kept = provided.get(name);
+      if (kept && "value" in kept) {
+        properties[name] = kept.value;
+        const of = kept.providers.join(", ");
+        ctx.warn(`'${name}' refers to the guest node of the assigned ${of}, its cells kept`, name);
+        continue;
+      }
+      if (keptNames.has(name) && !told(name)) {
+        properties[name] = value.slice();
+        continue;
+      }
       if (name === "clock-names" && dropsClockNames) continue;
       if (name === "clocks" && !keepClocks) {
         if (clocks) properties.clocks = clocks;
@@ -433,7 +508,8 @@ export default {
       }
       ctx.warn(`dropped '${name}': ${reason}`, name);
       const finding = ctx.options.drop.includes(name) ? undefined : findingFor(ctx, name, value);
-      if (finding) ctx.finding(name, finding);
+      const hints = (kept && "hints" in kept && kept.hints) || [];
+      if (finding) ctx.finding(name, [finding, ...hints].join("; "));
     }
     for (const child of hostNode?.children ?? []) {
       ctx.warn(`dropped child node '${child.name}': child nodes are not copied`);

@@ -231,6 +231,16 @@ export interface BuildContext<Options = unknown> extends CheckContext {
    * elsewhere (on another device's bus), for the plugin to warn and record the finding.
    */
   ownMdioPhy(): { phyHandle: PhandleRef; children: GuestChild[] } | { reason: string } | undefined;
+  /**
+   * The guest node of a device the device refers to as its provider (`dmas = <&dma 3>`,
+   * `resets`, `mboxes`), when the host node with phandle `hostPhandle` is a device assigned in
+   * the same config: a reference to that device's guest node (which then gets a phandle of its
+   * own) and that device's host name, for the plugin to keep the reference with its specifier
+   * cells; the plan notes each such group. Otherwise `{ hint }`: the host device to add to the
+   * config for it, or why none can be (an AMBA device, no host device for the node), for the
+   * plugin's finding.
+   */
+  assignedProvider(hostPhandle: number): { ref: PhandleRef; host: string } | { hint: string };
   /** Records a warning in the plan (e.g. a dropped property and why). */
   warn(message: string, property?: string): void;
   /**

@@ -44,6 +44,8 @@ export interface ContextInput<Options> {
   regions: readonly PlannedRegion[];
   irqs: readonly PlannedIrq[];
   options: Options;
+  /** The plan's answer for ctx.assignedProvider (src/plan/providers.ts). */
+  assignedProvider: BuildContext["assignedProvider"];
   warn(message: string, property?: string): void;
   finding(property: string, message: string): void;
 }
@@ -67,6 +69,7 @@ export function buildContext<Options>(input: ContextInput<Options>): BuildContex
     },
     standInNopPhy: (property) => nodes.standInNopPhy(property, (m) => input.warn(m, property)),
     ownMdioPhy: () => ownMdioPhy(host, hostTree, (m) => input.warn(m, "phy-handle")),
+    assignedProvider: input.assignedProvider,
     warn: input.warn,
     finding: input.finding,
   };

@@ -19,11 +19,22 @@ import { readDtb } from "../fdt/read.js";
 import type { Fdt } from "../fdt/tree.js";
 import type { HostDevice } from "../host/device.js";
 import { disabledDeviceNamed } from "../host/dt/disabled.js";
-import { assembleGuestDtb, guestNodeName, platformBusNode } from "../machvirt/guest-dt.js";
+import {
+  assembleGuestDtb,
+  type GuestNode,
+  guestNodeName,
+  platformBusNode,
+} from "../machvirt/guest-dt.js";
 import { guestAddress, spiOfLine } from "../machvirt/layout.js";
 import type { MachineOptions } from "../machvirt/machine.js";
 import { type DevicePlacement, PlatformBus } from "../machvirt/platform-bus.js";
 import { irqTrigger } from "../vfio/types.js";
+import {
+  AssignedProviders,
+  labelProviders,
+  providerLinks,
+  withProviderLinks,
+} from "./providers.js";
 import { deviceFd, handoffFds, irqfdTurnedOff, qemuArgv } from "./qemu-args.js";
 import type { Assignment, Plan, PlanDeviceFinding, PlanDeviceWarning } from "./types.js";
 import {
@@ -181,9 +192,16 @@ interface Rendering {
   busPath: string;
   backend: VfioBackend;
   irqfd: boolean;
+  providers: AssignedProviders;
 }
 
-function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
+/** One device assigned: what the plan says of it, and its guest node as added to the nodes. */
+interface Assigned {
+  assignment: Assignment;
+  node: GuestNode;
+}
+
+function assign(step: DeviceStep, index: number, r: Rendering): Assigned {
   const { nodes, hostTree, busPath } = r;
   const { host, plugin, placement } = step;
   const regions = plannedRegions(placement);
@@ -197,6 +215,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
     regions,
     irqs: vfioIrqs,
     options: step.options,
+    assignedProvider: (hostPhandle) => r.providers.lookup(hostPhandle),
     warn: (message, property) =>
       warnings.push(property === undefined ? { message } : { message, property }),
     finding: (property, message) => findings.push({ property, message }),
@@ -206,7 +225,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
   const extra = nodes.nodes.slice(before).map((n) => `/${n.name}`);
   // The plan reports the trigger the guest node says, which a plugin may override.
   const { irqs } = device;
-  const node = {
+  const node: GuestNode = {
     name: device.name,
     at: "platform-bus" as const,
     properties: device.properties,
@@ -216,7 +235,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
   };
   nodes.add(node);
   const fd = deviceFd(index, r.backend);
-  return {
+  const assignment: Assignment = {
     host: host.name,
     bus: host.bus,
     hostPath: host.dtPath,
@@ -238,6 +257,7 @@ function assign(step: DeviceStep, index: number, r: Rendering): Assignment {
     findings,
     ...(plugin.quiesce ? { quiesce: plugin.quiesce } : {}),
   };
+  return { assignment, node };
 }
 
 /**
@@ -268,16 +288,28 @@ export function buildPlan(input: PlanInput): PlanResult {
     busPath,
     backend: vfio.backend,
     irqfd: !irqfdTurnedOff(input.config.qemu.extraArgs),
+    providers: new AssignedProviders(
+      steps.map((s) => s.host),
+      input.hostDevices,
+      hostTree,
+    ),
   };
-  const devices = steps.map((step, i) => assign(step, i, rendering));
-  const guest = assembleGuestDtb(base, nodes.nodes);
+  const assigned = steps.map((step, i) => assign(step, i, rendering));
+  const deviceNodes = assigned.map((a) => a.node);
+  const links = providerLinks(deviceNodes);
+  const linked = withProviderLinks(
+    assigned.map((a) => a.assignment),
+    links,
+  );
+  const { devices } = linked;
+  const guest = assembleGuestDtb(base, labelProviders(nodes.nodes, deviceNodes, links));
   const plan: PlanDraft = {
     devices,
     warnings: devices.flatMap((d) => d.warnings.map((w) => `${d.host}: ${w.message}`)),
     findings: devices.flatMap((d) =>
       d.findings.map((f) => `${d.host}: ${f.property}: ${f.message}`),
     ),
-    notes: [...(input.notes ?? [])],
+    notes: [...(input.notes ?? []), ...linked.notes],
     guest: { dtbFile: input.dtbFile, platformBus: busPath },
     qemu: {
       binary: input.qemuBinary,

@@ -55,7 +55,10 @@ describe("the generic plugin", () => {
       "20020000.usb: vbus-supply: the guest gets no regulator for it (the host regulator /soc/regulator states no fixed voltage (regulator-min-microvolt = regulator-max-microvolt)): a driver that requires the supply will not probe",
     );
     expect(plan.findings).toContain(
-      "20020000.usb: resets: no reset controller in the guest: a driver that requires its resets will not probe",
+      "20020000.usb: resets: no reset controller in the guest: a driver that requires its resets will not probe; its provider 20000000.clock-controller is also the host's clock controller, which stays with the host",
+    );
+    expect(plan.findings).toContain(
+      "20020000.usb: dmas: no DMA engine in the guest: a driver that requires its DMA channels will not probe; assign its provider 20005000.dma-controller in the same config and the guest node refers to that device's guest node",
     );
     // A property the config drops on purpose is the user's decision, not a finding.
     const dropped = await planGeneric([{ host: "20020000.usb", options: { drop: ["resets"] } }]);
