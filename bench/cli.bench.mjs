@@ -11,7 +11,7 @@
 // The machine is shared, so load drifts during a run: the processes are run in alternating
 // rounds and each ratio is the median of the per-round ratios.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInBed } from "../dist/bed/index.js";
@@ -20,6 +20,19 @@ import { findQemu } from "../dist/qemu/binary.js";
 
 const ROUNDS = Number(process.env.PLATPASS_BENCH_ROUNDS ?? 11);
 const bin = new URL("../bin/platpass.js", import.meta.url).pathname;
+
+// The CLI bundle anew, so the CLI measured is the one src/ makes now (bin/platpass.js runs
+// tsc's dist/ instead of a bundle older than it).
+const bundler = new URL("../scripts/bundle-cli.mjs", import.meta.url).pathname;
+const bundled = spawnSync(process.execPath, [bundler], { stdio: "inherit" });
+if (bundled.status !== 0) throw new Error(`scripts/bundle-cli.mjs exited ${bundled.status}`);
+const mtime = (path) => statSync(new URL(path, import.meta.url)).mtimeMs;
+/** Throws when a tsc since the bundle (other work in the checkout) made bin/ run dist/cli/. */
+function stillBundled() {
+  if (mtime("../dist/cli/main.js") > mtime("../dist/cli-bundle/main.js")) {
+    throw new Error("tsc compiled dist/ during the run: bin/platpass.js ran dist/cli/ since");
+  }
+}
 
 const abi = await newestArm64KernelAbi();
 const pkg = await debianPackage(`linux-image-${abi}`, "arm64");
@@ -63,6 +76,7 @@ for (let i = 0; i < ROUNDS; i++) {
   for (const [name, argv] of Object.entries(processes)) samples[name].push(run(argv));
 }
 rmSync(work, { recursive: true, force: true });
+stillBundled();
 
 const ms = (name) => `${median(samples[name]).toFixed(0)} ms`;
 const ratio = (name, base) => median(samples[name].map((t, i) => t / samples[base][i]));
@@ -102,6 +116,7 @@ if (process.env.PLATPASS_BENCH_BED !== "0") {
     timeoutMs: 3_600_000,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
+  stillBundled();
   const failed = [...r.output.matchAll(/^@@failed (\w+)/gm)].map((m) => m[1]);
   if (r.exitCode !== 0 || failed.length > 0) {
     throw new Error(`in the emulated host: exit ${r.exitCode}, failed: ${failed.join(", ")}`);

@@ -2,6 +2,7 @@
 // `npm pack` and `npm publish` run this first: the package is made from a clean tree, so the
 // tarball holds the same files whoever packs it, whatever their checkout has lying around.
 //   dist/                     compiled anew, without source maps (src/ is not shipped)
+//   dist/cli-bundle/          the CLI bin/platpass.js runs, bundled from src/ after tsc
 //   prebuilds/linux-x64/      the addon, node-gyp in a fresh copy of native/ (an x64 packer)
 //   prebuilds/linux-arm64/    the addon, cross-compiled from the same copy
 // Node-API keeps one binary per architecture good for every Node from 20 on. A prebuilt that
@@ -37,6 +38,7 @@ must("tsc without source maps", process.execPath, [
   "false",
 ]);
 must("config JSON Schema", process.execPath, ["dist/config/write-schema.js"]);
+must("CLI bundle", process.execPath, ["scripts/bundle-cli.mjs"]);
 
 if (process.arch !== "x64") fail(`the x64 prebuilt needs an x64 packer (this is ${process.arch})`);
 // Imported only now: build-native.mjs reads the cache location from the fresh dist/.

@@ -79,11 +79,12 @@ beforeAll(() => {
 }, 900_000);
 
 describe("the packed tarball", () => {
-  it("holds LICENSE, the typed library, and a prebuilt addon per architecture", () => {
+  it("holds LICENSE, the typed library, the CLI bundle, and a prebuilt addon per architecture", () => {
     for (const f of [
       "LICENSE",
       "README.md",
       "bin/platpass.js",
+      "dist/cli-bundle/main.js",
       "dist/index.js",
       "dist/index.d.ts",
       "dist/fdt/index.d.ts",
