@@ -32,6 +32,9 @@ export function bootArgs(config: Config): string[] {
   return args;
 }
 
+/** Where the kernel lists platform devices; QEMU's `sysfsdev=` names one there. */
+const PLATFORM_DEVICES = "/sys/bus/platform/devices";
+
 /** The id of the iommufd object the devices of an iommufd launch share. */
 export const IOMMUFD_OBJECT_ID = "platpass-iommufd";
 /** The first fd after stdin, stdout and stderr: where the launcher puts the handed-over files. */
@@ -63,7 +66,9 @@ export function handoffFds(devices: readonly DeviceArg[], backend: VfioBackend):
  * `-device vfio-platform,host=NAME,id=ID` (a comma in NAME doubled, as QEMU's option syntax
  * wants). QEMU maps the devices on the platform bus in this order, so the argv keeps the
  * plan's order. On the iommufd path each device also names its fd and the shared iommufd
- * object; `host=` stays, as the name QEMU's messages and trace events use.
+ * object; `host=` stays, as the name QEMU's messages and trace events use, and `sysfsdev=`
+ * is added: given an fd, QEMU 10.0 derives no sysfs path from `host=`, yet realize still
+ * reads the device's of_node/compatible through it ("(null)/of_node/compatible" without).
  */
 export function deviceArgs(devices: readonly DeviceArg[], backend: VfioBackend): string[] {
   const objects =
@@ -73,9 +78,12 @@ export function deviceArgs(devices: readonly DeviceArg[], backend: VfioBackend):
   return [
     ...objects,
     ...devices.flatMap((d) => {
-      const host = `host=${d.host.replaceAll(",", ",,")}`;
-      const via = d.fd === undefined ? "" : `,iommufd=${IOMMUFD_OBJECT_ID},fd=${d.fd}`;
-      return ["-device", `${d.qemuDevice},${host}${via},id=${d.id}`];
+      const name = d.host.replaceAll(",", ",,");
+      const via =
+        d.fd === undefined
+          ? ""
+          : `,sysfsdev=${PLATFORM_DEVICES}/${name},iommufd=${IOMMUFD_OBJECT_ID},fd=${d.fd}`;
+      return ["-device", `${d.qemuDevice},host=${name}${via},id=${d.id}`];
     }),
   ];
 }

@@ -97,9 +97,9 @@ describe("platpass plan / dtb", () => {
       "-object",
       "iommufd,id=platpass-iommufd,fd=3",
       "-device",
-      "vfio-amd-xgbe,host=e0700000.xgmac,iommufd=platpass-iommufd,fd=4,id=platpass0",
+      "vfio-amd-xgbe,host=e0700000.xgmac,sysfsdev=/sys/bus/platform/devices/e0700000.xgmac,iommufd=platpass-iommufd,fd=4,id=platpass0",
       "-device",
-      "vfio-platform,host=e0300000.sata,iommufd=platpass-iommufd,fd=5,id=platpass1",
+      "vfio-platform,host=e0300000.sata,sysfsdev=/sys/bus/platform/devices/e0300000.sata,iommufd=platpass-iommufd,fd=5,id=platpass1",
     ]);
   });
 

@@ -86,9 +86,9 @@ describe("the iommufd argv", () => {
       "-object",
       "iommufd,id=platpass-iommufd,fd=3",
       "-device",
-      "vfio-platform,host=c000000.tpm_tis,iommufd=platpass-iommufd,fd=4,id=platpass0",
+      "vfio-platform,host=c000000.tpm_tis,sysfsdev=/sys/bus/platform/devices/c000000.tpm_tis,iommufd=platpass-iommufd,fd=4,id=platpass0",
       "-device",
-      "vfio-platform,host=a000000.virtio_mmio,iommufd=platpass-iommufd,fd=5,id=platpass1",
+      "vfio-platform,host=a000000.virtio_mmio,sysfsdev=/sys/bus/platform/devices/a000000.virtio_mmio,iommufd=platpass-iommufd,fd=5,id=platpass1",
     ]);
   });
 
