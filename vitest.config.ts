@@ -44,6 +44,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The emulated host's 6.12 line (iommufd, VFIO cdevs, QEMU 10.0): not one of npm
+        // test's default lanes, as its cold build alone takes about 8 minutes.
+        test: {
+          name: "bed-6.12",
+          include: ["test/bed-6.12/**/*.test.ts"],
+          testTimeout: 1_600_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
