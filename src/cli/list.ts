@@ -47,10 +47,11 @@ export async function run(args: ParsedArgs, io: CommandIO): Promise<number> {
   };
   if (io.json) {
     const { fields, devices } = hostModelJson(model);
+    // Each device's JSON is made fresh for this element: the decision goes onto it, last.
     const judged = function* () {
       let i = 0;
       for (const d of devices)
-        yield { ...d, policy: deviceDecisionJson(policy, model.devices[i++]!) };
+        yield Object.assign(d, { policy: deviceDecisionJson(policy, model.devices[i++]!) });
     };
     await writeJsonDocument(
       io.out,

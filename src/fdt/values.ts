@@ -11,6 +11,11 @@ export function cells(...values: (number | bigint)[]): Uint8Array {
   const out = new Uint8Array(values.length * 4);
   const dv = new DataView(out.buffer);
   values.forEach((v, i) => {
+    // A whole number in range needs no BigInt: most cells are, and a tree has millions.
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) {
+      dv.setUint32(i * 4, v);
+      return;
+    }
     const n = BigInt(v);
     if (n < 0n || n > 0xffffffffn) {
       throw new FdtError("FDT_BAD_VALUE", `cell value ${v} does not fit in 32 bits`);

@@ -33,21 +33,31 @@ export function propStrings(node: FdtNode, name: string): string[] {
   return v ? stringsOf(v) : [];
 }
 
+/** One decoder for every value: a TextDecoder per call cost more than the decoding. */
+const utf8 = new TextDecoder();
+
 /** A string-list value's strings (sysfs's of_node files hold the same bytes as the DT). */
 export function stringsOf(v: Uint8Array): string[] {
   if (v.length === 0) return [];
   const end = v[v.length - 1] === 0 ? v.length - 1 : v.length;
-  return new TextDecoder().decode(v.subarray(0, end)).split("\0");
+  return utf8.decode(v.subarray(0, end)).split("\0");
 }
 
 export function compatibleOf(node: FdtNode): string[] {
   return propStrings(node, "compatible");
 }
 
-/** of_device_is_compatible: compatible strings compare case-insensitively. */
-export function isCompatible(node: FdtNode, compatible: string): boolean {
-  const want = compatible.toLowerCase();
-  return compatibleOf(node).some((c) => c.toLowerCase() === want);
+/**
+ * The node's compatible strings in lower case, decoded once for matching against many
+ * candidates (populate asks each node about some twenty compatibles).
+ */
+export function compatibleKeys(node: FdtNode): Set<string> {
+  return new Set(compatibleOf(node).map((c) => c.toLowerCase()));
+}
+
+/** of_device_is_compatible against any of `candidates`: strings compare case-insensitively. */
+export function isCompatibleWithAny(keys: Set<string>, candidates: readonly string[]): boolean {
+  return candidates.some((c) => keys.has(c.toLowerCase()));
 }
 
 /** of_device_is_available: no `status`, or "okay" / "ok". */

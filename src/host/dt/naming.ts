@@ -18,7 +18,9 @@ function maskBit(mask: number): string {
 }
 
 export function kernelDeviceName(node: FdtNode): string {
-  let name: string | undefined;
+  // Untranslatable names from the device up, joined once: prefixing one at a time builds a
+  // string of as many pieces as the node is deep (a 250-deep bus, 250 pieces per device).
+  const untranslated: string[] = [];
   for (let n: FdtNode = node; n.parent; n = n.parent) {
     const address = n.hasProperty("reg") ? firstRegAddress(n) : undefined;
     if (address !== undefined) {
@@ -27,9 +29,9 @@ export function kernelDeviceName(node: FdtNode): string {
         mask === undefined
           ? `${address.toString(16)}.${n.baseName}`
           : `${address.toString(16)}.${maskBit(mask)}.${n.baseName}`;
-      return name === undefined ? head : `${head}:${name}`;
+      return [head, ...untranslated.reverse()].join(":");
     }
-    name = name === undefined ? n.name : `${n.name}:${name}`;
+    untranslated.push(n.name);
   }
-  return name ?? "";
+  return untranslated.reverse().join(":");
 }

@@ -13,7 +13,7 @@
  */
 import { type FdtNode, walk } from "../../fdt/tree.js";
 import type { HostBus } from "../device.js";
-import { isAvailable, isCompatible } from "./dtprops.js";
+import { compatibleKeys, isAvailable, isCompatibleWithAny } from "./dtprops.js";
 import { translatedReg } from "./translate.js";
 
 export interface PopulatedNode {
@@ -46,6 +46,7 @@ const GLUE_PARENTS = [
   "samsung,exynos7-dwusb3",
 ];
 const SKIPPED = ["operating-points-v2"];
+const PRIMECELL = ["arm,primecell"];
 const RESERVED_MEMORY_DEVICES = ["qcom,rmtfs-mem", "qcom,cmd-db", "ramoops"];
 
 class Populator {
@@ -78,14 +79,15 @@ class Populator {
   /** of_platform_bus_create with strict = true, for one node: whether to descend into it. */
   busCreate(node: FdtNode, buses: string[]): boolean {
     if (!node.hasProperty("compatible")) return false;
-    if (SKIPPED.some((c) => isCompatible(node, c))) return false;
+    const keys = compatibleKeys(node);
+    if (isCompatibleWithAny(keys, SKIPPED)) return false;
     if (this.#populatedBus.has(node)) return false;
-    if (isCompatible(node, "arm,primecell")) {
+    if (isCompatibleWithAny(keys, PRIMECELL)) {
       this.amba(node);
       return false;
     }
     if (!this.platform(node)) return false;
-    return [...buses, ...GLUE_PARENTS].some((c) => isCompatible(node, c));
+    return isCompatibleWithAny(keys, buses) || isCompatibleWithAny(keys, GLUE_PARENTS);
   }
 
   /**
@@ -118,7 +120,11 @@ export function populatedNodes(
 ): PopulatedNode[] {
   const p = new Populator(available);
   for (const n of walk(root)) {
-    if (RESERVED_MEMORY_DEVICES.some((c) => isCompatible(n, c))) p.platform(n);
+    if (
+      n.hasProperty("compatible") &&
+      isCompatibleWithAny(compatibleKeys(n), RESERVED_MEMORY_DEVICES)
+    )
+      p.platform(n);
   }
   const firmware = root.child("firmware");
   if (firmware) p.populate(firmware, []);

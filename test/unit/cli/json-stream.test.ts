@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { writeJsonDocument } from "../../../src/cli/json-stream.js";
+import { ELEMENTS_PER_WRITE, writeJsonDocument } from "../../../src/cli/json-stream.js";
 
-/** What `io.out` would print: each call one line. */
+/** What `io.out` would print: each call ends a line. */
 async function printed(
   fields: Record<string, unknown>,
   lists: Record<string, unknown[]>,
@@ -19,17 +19,25 @@ describe("writeJsonDocument", () => {
     [{ s: 'quote " and \\ and \n' }, { devices: [], plugins: [[1, [2, {}]], null, "t"] }],
     [{ gone: undefined, f: () => 1, n: null }, { devices: [undefined, { deep: { er: [[]] } }] }],
     [{}, {}],
+    [
+      { n: 1 },
+      {
+        devices: Array.from({ length: 2 * ELEMENTS_PER_WRITE + 1 }, (_, i) => ({ i, s: "a\nb" })),
+        plugins: Array.from({ length: ELEMENTS_PER_WRITE }, (_, i) => [i, null]),
+      },
+    ],
   ])("prints JSON.stringify(…, null, 2)'s bytes for %j %j", async (fields, lists) => {
     expect(await printed(fields, lists)).toBe(
       `${JSON.stringify({ ...fields, ...lists }, null, 2)}\n`,
     );
   });
 
-  it("makes elements as it writes them (one ahead, for the comma) and stops when the reader has gone", async () => {
+  it("makes elements as it writes them (a write's worth, and one ahead for the comma) and stops when the reader has gone", async () => {
     const made: number[] = [];
     const lines: string[] = [];
+    const all = 10 * ELEMENTS_PER_WRITE;
     function* items() {
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < all; i++) {
         made.push(i);
         yield { i };
       }
@@ -44,13 +52,10 @@ describe("writeJsonDocument", () => {
         return calls < 2;
       },
     );
-    expect(made).toEqual([0, 1, 2]);
-    expect(lines).toEqual([
-      "{",
-      '  "a": 1,',
-      '  "items": [',
-      '    {\n      "i": 0\n    },',
-      '    {\n      "i": 1\n    },',
-    ]);
+    const written = 2 * ELEMENTS_PER_WRITE;
+    expect(made).toHaveLength(written + 1);
+    const whole = JSON.stringify({ a: 1, items: made.map((i) => ({ i })) }, null, 2);
+    const upTo = whole.indexOf(`{\n      "i": ${written}\n`);
+    expect(lines.map((l) => `${l}\n`).join("")).toBe(whole.slice(0, upTo - "    ".length));
   });
 });
