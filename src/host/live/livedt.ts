@@ -2,7 +2,6 @@
  * The running kernel's device tree, read from /sys/firmware/devicetree/base into the same
  * node model a DTB gives, so live and offline hosts share one translator and one decoder.
  */
-import { readdir } from "node:fs/promises";
 import { Fdt, FdtNode } from "../../fdt/tree.js";
 import type { Sysfs } from "./sysfs.js";
 
@@ -13,12 +12,10 @@ export const LIVE_DT = "/sys/firmware/devicetree/base";
  * pseudo-property to each node; it is not in any DTB, so it is left out.
  */
 async function readNode(sysfs: Sysfs, dir: string, node: FdtNode): Promise<void> {
-  const entries = await readdir(sysfs.path(dir), { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
+  for (const e of await sysfs.entries(dir)) {
     const p = `${dir}/${e.name}`;
     // Directory names are unique, so the child is always new.
-    if (e.isDirectory()) await readNode(sysfs, p, node.attachChild(e.name)!);
+    if (e.directory) await readNode(sysfs, p, node.attachChild(e.name)!);
     else if (e.name !== "name")
       node.attachProperty(e.name, (await sysfs.readBytes(p)) ?? new Uint8Array());
   }

@@ -110,6 +110,18 @@ export class Sysfs {
     }
   }
 
+  /** A directory's entries, sorted by name, each with whether it is a directory. */
+  async entries(p: string): Promise<{ name: string; directory: boolean }[]> {
+    try {
+      return readdirSync(this.path(p), { withFileTypes: true })
+        .map((e) => ({ name: e.name, directory: e.isDirectory() }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (e) {
+      if (isMissing(e)) return [];
+      throw e;
+    }
+  }
+
   /**
    * Writes an attribute in a single write(2) and closes it, so the kernel's store handler
    * sees exactly `text` and its error comes back as this call's error.
