@@ -67,9 +67,24 @@ export interface Selection {
 }
 
 /**
- * The highest-scoring plugin that matches and does not decline; ties go to the plugin
- * added first. A plugin named in the config is used without matching (as QEMU's bindings by
- * device type are); its `declines` and preconditions still apply.
+ * The highest-scoring plugin that matches and does not decline, ties to the plugin added
+ * first; undefined when none does. `list` asks this of every device, so it builds no error.
+ */
+export function bestPlugin(registry: BoardRegistry, host: HostDevice): Selection | undefined {
+  let best: Selection | undefined;
+  for (const { plugin } of registry.plugins) {
+    const score = matchScore(plugin, host);
+    if (score === undefined || plugin.match.declines?.(host) !== undefined) continue;
+    if (!best || score > (best.score ?? Number.NEGATIVE_INFINITY)) best = { plugin, score };
+  }
+  return best;
+}
+
+/**
+ * The plugin a plan uses: bestPlugin's, with an error naming each plugin's reason when there
+ * is none; an AMBA device is refused first. A plugin named in the config is used without
+ * matching (as QEMU's bindings by device type are); its `declines` and preconditions still
+ * apply.
  */
 export function selectPlugin(
   registry: BoardRegistry,
@@ -91,12 +106,7 @@ export function selectPlugin(
     }
     return { plugin: named, score: undefined };
   }
-  let best: Selection | undefined;
-  for (const { plugin } of registry.plugins) {
-    const score = matchScore(plugin, host);
-    if (score === undefined || plugin.match.declines?.(host) !== undefined) continue;
-    if (!best || score > (best.score ?? Number.NEGATIVE_INFINITY)) best = { plugin, score };
-  }
+  const best = bestPlugin(registry, host);
   if (best) return best;
   const reasons = registry.plugins.map((r) => `  ${declineReason(r.plugin, host)}`).join("\n");
   throw new InputError(

@@ -1,9 +1,8 @@
 /** Which plugin would take each host device, for `platpass list`; never throws for a device. */
-import { isPlatpassError } from "../errors.js";
 import type { HostDevice } from "../host/device.js";
 import { isAmba } from "../host/dt/amba.js";
 import type { HostTree } from "./api.js";
-import { selectPlugin, shortDeclineReason, unmetPreconditions } from "./dispatch.js";
+import { bestPlugin, shortDeclineReason, unmetPreconditions } from "./dispatch.js";
 import type { BoardRegistry } from "./registry.js";
 
 export interface PluginMatchReport {
@@ -21,20 +20,21 @@ export function matchReport(
   host: HostDevice,
   hostTree: HostTree,
 ): PluginMatchReport {
-  try {
-    const { plugin, score } = selectPlugin(registry, host);
-    return {
-      device: host.name,
-      plugin: plugin.name,
-      score: score ?? null,
-      qemuDevice: plugin.qemuDevice,
-      problems: unmetPreconditions(plugin, host, hostTree),
-    };
-  } catch (e) {
-    if (!isPlatpassError(e)) throw e;
-    const reason = isAmba(host)
-      ? "AMBA (PrimeCell) device: QEMU has no device to assign it with"
-      : shortDeclineReason(registry, host);
-    return { device: host.name, plugin: null, score: null, qemuDevice: null, problems: [reason] };
-  }
+  const none = (reason: string): PluginMatchReport => ({
+    device: host.name,
+    plugin: null,
+    score: null,
+    qemuDevice: null,
+    problems: [reason],
+  });
+  if (isAmba(host)) return none("AMBA (PrimeCell) device: QEMU has no device to assign it with");
+  const best = bestPlugin(registry, host);
+  if (!best) return none(shortDeclineReason(registry, host));
+  return {
+    device: host.name,
+    plugin: best.plugin.name,
+    score: best.score ?? null,
+    qemuDevice: best.plugin.qemuDevice,
+    problems: unmetPreconditions(best.plugin, host, hostTree),
+  };
 }
