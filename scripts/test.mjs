@@ -47,10 +47,9 @@ for (const lane of lanes) {
     "--project",
     lane,
     // Vitest runs one worker fewer than the cores: one, on two. The unit lane starts no
-    // process and waits on nothing, and the security lane's files are independent CLI
-    // processes (its growth bounds are 3x over linear, measured against start-up in the same
-    // run), so those two use both; the QEMU and bed lanes run one file at a time.
-    ...(lane === "unit" || lane === "security" ? ["--maxWorkers=2"] : []),
+    // process and waits on nothing, so it uses both; the other lanes run one file at a time
+    // (fileParallelism: false in vitest.config.ts).
+    ...(lane === "unit" ? ["--maxWorkers=2"] : []),
     "--reporter=default",
     "--reporter=json",
     `--outputFile=${out}`,
