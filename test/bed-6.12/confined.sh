@@ -1,0 +1,82 @@
+#!/bin/sh
+# Runs inside the emulated ARM host's 6.12 line for test/bed-6.12/confined.test.ts: QEMU over
+# iommufd as platpass-qemu, confined and then stopped. CFG_idle (an L2 that sleeps) comes in
+# the environment. The virtio-mmio transport is detached by hand first, so that a second VFIO
+# cdev exists for QEMU's user to try. Prints, as "@@TAG STEP ...":
+#   @@modes STEP before|after PATH=OWNER:GROUP:MODE...  the iommufd and VFIO nodes
+#   @@qemu STEP Uid=… Gid=… Groups=… CapEff=…          QEMU's /proc/PID/status
+#   @@fds STEP PATH...                                  the /dev files QEMU holds open
+#   @@denied STEP WHAT rc=N MESSAGE                     what QEMU's user tried
+#   @@exit STEP CODE, @@state STEP driver=… override=… qemu=N journal=N (baseline: before any
+#   launch, the transport's own journal entry counted)
+TPM=/sys/bus/platform/devices/c000000.tpm_tis
+STATE=${PLATPASS_STATE:-/var/lib/platpass}
+
+modes() {
+  echo "@@modes $1 $2 $(for n in /dev/iommu /dev/vfio/devices/* /dev/vfio/[0-9]*; do [ -e "$n" ] && printf '%s=%s ' "$n" "$(stat -c %U:%G:%a "$n")"; done)"
+}
+
+state() {
+  sleep 1
+  drv=$(readlink "$TPM/driver")
+  echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") qemu=$(pgrep -c qemu-system) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l)"
+}
+
+denied() {
+  msg=$(setpriv --reuid=platpass-qemu --regid=platpass-qemu --groups=kvm --inh-caps=-all -- sh -c "$3" 2>&1)
+  echo "@@denied $1 $2 rc=$? ${msg:-allowed}"
+}
+
+start() {
+  platpass launch --json --grace 5 "/tmp/idle.json" > "/tmp/$1.out" 2>&1 &
+  PID=$!
+  n=0
+  until grep -q '"event":"injection"' "/tmp/$1.out"; do
+    n=$((n + 1))
+    if [ $n -gt 600 ] || ! kill -0 $PID 2>/dev/null; then echo "@@note $1: no injection event"; break; fi
+    sleep 0.5
+  done
+}
+
+finish() {
+  n=0
+  while kill -0 "$PID" 2>/dev/null && [ $n -lt 480 ]; do n=$((n + 1)); sleep 0.5; done
+  kill -0 "$PID" 2>/dev/null && { echo "@@note $1: still running after 240 s"; kill -TERM "$PID"; }
+  wait "$PID"
+  code=$?
+  cat "/tmp/$1.out"
+  echo "@@exit $1 $code"
+}
+
+printf '%s' "$CFG_idle" > /tmp/idle.json
+timeout 300 platpass detach a000000.virtio_mmio > /dev/null
+state baseline
+
+echo "@@step confined"
+modes confined before
+start confined
+qemu=$(pgrep -o qemu-system)
+echo "@@qemu confined $(awk '/^(Uid|Gid|Groups|CapEff):/ { k = $1; $1 = ""; sub(/^ /, ""); gsub(/[ \t]+/, ","); printf "%s=%s ", substr(k, 1, length(k) - 1), $0 }' "/proc/$qemu/status")"
+echo "@@fds confined $(ls -l "/proc/$qemu/fd" | awk '$NF ~ /^\/dev\// { print $NF }' | sort -u | tr '\n' ' ')"
+virtio=$(ls -d /sys/bus/platform/devices/a000000.virtio_mmio/vfio-dev/vfio* 2>/dev/null | head -1)
+denied confined other-cdev "exec 3<> /dev/vfio/devices/${virtio##*/}"
+denied confined iommu "exec 3<> /dev/iommu"
+denied confined group-node "exec 3<> /dev/vfio/$(basename "$(readlink "$TPM/iommu_group")")"
+denied confined drivers-probe "echo c000000.tpm_tis > /sys/bus/platform/drivers_probe"
+denied confined driver-override "echo vfio-platform > $TPM/driver_override"
+kill -TERM "$PID"
+finish confined
+state confined
+modes confined after
+
+echo "@@step killed"
+start killed
+kill -KILL "$PID"
+finish killed
+state killed-before-restore
+timeout 300 platpass restore --json
+echo "@@restore killed $?"
+state killed
+modes killed after
+
+timeout 300 platpass reattach a000000.virtio_mmio > /dev/null
