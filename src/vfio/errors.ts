@@ -66,6 +66,15 @@ function explain(f: NativeFailure, path: string | undefined, device: string): Ex
       hint: "vfio_iommu_type1 refused the group: this host has no interrupt (MSI) remapping, e.g. a GICv2 without an ITS, so a device could inject arbitrary interrupts. If you trust the device and the guest, allow it with 'modprobe vfio_iommu_type1 allow_unsafe_interrupts=1' (or write 1 to /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts before opening the group); otherwise this device cannot be assigned safely on this host.",
     };
   }
+  if (f.op === "VFIO_DEVICE_BIND_IOMMUFD" && f.errno === "EPERM") {
+    // iommufd's bind is the one place it refuses a device whose MSIs are not isolated; Linux
+    // 6.12 asks per device, so a platform device without an msi-parent is refused even beside
+    // a GICv3 ITS (seen in the emulated 6.12 host).
+    return {
+      code: "VFIO_NO_INTERRUPT_REMAPPING",
+      hint: "iommufd refused to bind the device: the kernel cannot isolate its interrupts (MSIs), so the device could inject arbitrary host interrupts; the kernel log says 'MSI interrupts are not secure'. Linux 6.12 decides this per device: a platform device whose interrupts are wired, with no msi-parent behind a GICv3 ITS, is never isolated. If you trust the device and the guest, allow it with 'modprobe iommufd allow_unsafe_interrupts=1' (or write 1 to /sys/module/iommufd/parameters/allow_unsafe_interrupts); otherwise this device cannot be assigned safely on this host.",
+    };
+  }
   if (f.op === "VFIO_GROUP_GET_DEVICE_FD") {
     return {
       code: "VFIO_DEVICE_NOT_IN_GROUP",

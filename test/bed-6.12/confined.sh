@@ -79,4 +79,18 @@ echo "@@restore killed $?"
 state killed
 modes killed after
 
+# iommufd's own allow_unsafe_interrupts off for one launch, put back right after: stdout (the
+# error as JSON) and stderr apart.
+echo "@@step unsafe-off"
+UNSAFE=/sys/module/iommufd/parameters/allow_unsafe_interrupts
+was=$(cat "$UNSAFE")
+echo 0 > "$UNSAFE"
+timeout 300 platpass launch --json /tmp/idle.json > /tmp/unsafe.out 2> /tmp/unsafe.err
+code=$?
+echo "$was" > "$UNSAFE"
+cat /tmp/unsafe.out
+sed 's/^/@@stderr /' /tmp/unsafe.err
+echo "@@exit unsafe-off $code"
+state unsafe-off
+
 timeout 300 platpass reattach a000000.virtio_mmio > /dev/null

@@ -101,6 +101,20 @@ describe("QEMU confined on the iommufd path (6.12 host, GICv3)", () => {
     expect(modes("after").confined).toEqual(modes("before").confined);
   });
 
+  it("refuses before QEMU starts when iommufd's allow_unsafe_interrupts is off, exit 5, TPM back home", () => {
+    const chunk = out.slice(out.indexOf("@@step unsafe-off"));
+    const error = JSON.parse(/^\{\n[\s\S]*?\n\}$/m.exec(chunk)?.[0] ?? "null");
+    expect(error).toMatchObject({
+      error: "VFIO_NO_INTERRUPT_REMAPPING",
+      message: expect.stringMatching(/^VFIO_DEVICE_BIND_IOMMUFD failed: Operation not permitted/),
+      exitCode: 5,
+    });
+    expect(error.hint).toContain("/sys/module/iommufd/parameters/allow_unsafe_interrupts");
+    expect(chunk).not.toMatch(/"event":"qemu-starting"/);
+    expect(tagged(out, "exit")["unsafe-off"]).toBe("5");
+    expect(pairs(tagged(out, "state")["unsafe-off"])).toEqual(home());
+  });
+
   it("after a SIGKILL of platpass, QEMU dies with it and restore gives the TPM back", () => {
     expect(tagged(out, "exit").killed).toBe("137");
     expect(pairs(tagged(out, "state")["killed-before-restore"])).toMatchObject({

@@ -28,6 +28,16 @@ describe("vfioErrorFrom", () => {
     });
   });
 
+  it("explains EPERM on VFIO_DEVICE_BIND_IOMMUFD as interrupts iommufd cannot isolate", () => {
+    const e = vfioErrorFrom(nativeError("VFIO_DEVICE_BIND_IOMMUFD", "EPERM"), "c000000.tpm_tis");
+    expect(e).toMatchObject({
+      code: "VFIO_NO_INTERRUPT_REMAPPING",
+      ioctl: "VFIO_DEVICE_BIND_IOMMUFD",
+      errno: "EPERM",
+      hint: expect.stringContaining("/sys/module/iommufd/parameters/allow_unsafe_interrupts"),
+    });
+  });
+
   it("names the no-IOMMU privilege on a denied noiommu group", () => {
     const e = vfioErrorFrom(
       nativeError("open", "EPERM"),
