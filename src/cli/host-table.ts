@@ -37,6 +37,7 @@ function deviceJson(d: HostDevice, r: DeviceReadiness | undefined, extra: HostCo
       };
     }),
     irqs: d.irqs,
+    msi: d.msi ? { parent: d.msi.parent ?? null, isolated: d.msi.isolated } : null,
     readiness: r ? { ...r, reset: r.reset ?? null, groupViable: r.groupViable ?? null } : null,
     properties: Object.fromEntries([...d.properties].map(([k, v]) => [k, bytesHex(v)])),
     ...Object.fromEntries(extra.map((c) => [c.header.toLowerCase(), c.value(d, r)])),
@@ -105,8 +106,8 @@ export function hostModelText(model: HostModel, extra: HostColumn[] = []): strin
     out.push(`${outside} other device(s) are not behind an IOMMU and cannot be assigned.`);
   out.push(
     `vfio-platform: ${h.vfioPlatform}   vfio-amba: ${h.vfioAmba}   vfio_iommu_type1: ${h.vfioIommuType1}`,
-    `reset_required: ${yesNo(h.resetRequired)}   interrupt controller: ${h.interruptController ?? "unknown"}   MSI remapping: ${yesNo(h.msiRemap)}   allow_unsafe_interrupts: ${yesNo(h.allowUnsafeInterrupts)}`,
-    `VFIO device cdevs: ${yesNo(h.vfioDeviceCdev)}   /dev/iommu: ${yesNo(h.iommufd)}   (both needed for QEMU's fd=/iommufd path)`,
+    `reset_required: ${yesNo(h.resetRequired)}   interrupt controller: ${h.interruptController ?? "unknown"}   MSI remapping: ${yesNo(h.msiRemap)}${h.msiPerDevice ? ` (Linux ${h.kernelRelease} asks each device)` : ""}   allow_unsafe_interrupts: ${yesNo(h.allowUnsafeInterrupts)}`,
+    `VFIO device cdevs: ${yesNo(h.vfioDeviceCdev)}   /dev/iommu: ${yesNo(h.iommufd)}   (both needed for QEMU's fd=/iommufd path)${h.iommufd ? `   iommufd's allow_unsafe_interrupts: ${yesNo(h.iommufdAllowUnsafeInterrupts)}` : ""}`,
   );
   for (const n of h.notes) out.push("", n);
   return out;

@@ -1,4 +1,5 @@
 import type { VfioIrq, VfioRegion } from "../vfio/types.js";
+import type { DeviceMsi } from "./dt/msi.js";
 import type { DevicePower } from "./power/device.js";
 
 export type HostBus = "platform" | "amba";
@@ -36,4 +37,9 @@ export interface HostDevice {
    * node has `clocks` or `power-domains`; undefined offline.
    */
   power?: DevicePower | undefined;
+  /**
+   * The MSI domain its DT node gives it and whether that isolates, which Linux 6.3+ asks of
+   * each device VFIO takes (dt/msi.ts); undefined for an AMBA device.
+   */
+  msi?: DeviceMsi | undefined;
 }

@@ -15,8 +15,19 @@ export interface HostReadiness {
   resetRequired: boolean | undefined;
   /** "GICv3 with ITS", "GICv2", …; undefined when the device tree names no GIC. */
   interruptController: string | undefined;
-  /** Whether the host remaps MSIs (a GICv3 ITS); vfio_iommu_type1 needs it unless told otherwise. */
+  /**
+   * Whether the host remaps MSIs (a GICv3 ITS); vfio_iommu_type1 needs it unless told
+   * otherwise. Up to Linux 6.2 that settles it for every device; see msiPerDevice.
+   */
   msiRemap: boolean | undefined;
+  /** The kernel's release (/proc/sys/kernel/osrelease); undefined offline. */
+  kernelRelease: string | undefined;
+  /**
+   * Whether this kernel asks each device whether its MSIs are isolated (Linux 6.3+), so that
+   * a GICv3 ITS elsewhere on the host does not help a device whose own MSI domain does not
+   * isolate (src/host/msi-isolation.ts); undefined when the release is unknown.
+   */
+  msiPerDevice: boolean | undefined;
   /** vfio_iommu_type1's allow_unsafe_interrupts; undefined when the module is not loaded. */
   allowUnsafeInterrupts: boolean | undefined;
   /**

@@ -1,8 +1,8 @@
 /**
  * Can this host assign this device? The rules that decide it before QEMU ever runs, from
  * facts a live host reads (./live/readiness.ts) or a board DT gives: vfio modules, a reset
- * handler for vfio-platform, MSI remapping for vfio_iommu_type1, an IOMMU group and its
- * viability.
+ * handler for vfio-platform, MSI remapping for vfio_iommu_type1 (the host's up to Linux 6.2,
+ * each device's from 6.3: ./msi-isolation.ts), an IOMMU group and its viability.
  */
 import type { Fdt } from "../fdt/tree.js";
 import type { HostDevice } from "./device.js";
@@ -10,6 +10,7 @@ import { AMBA_PROBLEM, isAmba } from "./dt/amba.js";
 import { msiSituation, unsafeInterruptsNote } from "./dt/msi.js";
 import { blockingMembers, describeBlockers, type GroupMember } from "./live/groups.js";
 import type { DeviceReadiness, HostReadiness } from "./model.js";
+import { msiIsolationProblem } from "./msi-isolation.js";
 import { CLOCK_FIX, DOMAIN_FIX, powerVerdict } from "./power/rules.js";
 import { resetModuleFor } from "./reset.js";
 
@@ -38,6 +39,8 @@ export function offlineHostReadiness(dt: Fdt): HostReadiness {
     vfioIommuType1: "unknown" as const,
     resetRequired: undefined,
     ...msiSituation(dt.root),
+    kernelRelease: undefined,
+    msiPerDevice: undefined,
     allowUnsafeInterrupts: undefined,
     vfioDeviceCdev: undefined,
     iommufd: undefined,
@@ -83,14 +86,28 @@ function resetHow(device: HostDevice, host: HostReadiness): ResetAnswer {
   return answer;
 }
 
+/** The MSI problem, by the host's rule up to Linux 6.2 and by the device's from 6.3. */
+function msiProblem(
+  device: HostDevice,
+  host: HostReadiness,
+  peers: readonly HostDevice[],
+): string | undefined {
+  if (host.msiPerDevice === true) return msiIsolationProblem(device, peers, host);
+  if (host.msiRemap === false && host.allowUnsafeInterrupts !== true) {
+    return "no MSI remapping: vfio_iommu_type1 needs allow_unsafe_interrupts=1 (see the host notes)";
+  }
+  return undefined;
+}
+
 /**
  * `members` is the device's IOMMU group as sysfs lists it (undefined offline, where
- * groups are unknown).
+ * groups are unknown); `peers` the host's devices among them, whose MSIs the kernel also asks.
  */
 export function deviceReadiness(
   device: HostDevice,
   host: HostReadiness,
   members: GroupMember[] | undefined,
+  peers: readonly HostDevice[] = [],
 ): DeviceReadiness {
   const vfioDriver = device.bus === "amba" ? "vfio-amba" : "vfio-platform";
   const problems: string[] = [];
@@ -107,11 +124,8 @@ export function deviceReadiness(
   if (blockers.length > 0) {
     problems.push(`IOMMU group ${device.iommuGroup} is not viable: ${describeBlockers(blockers)}`);
   }
-  if (host.msiRemap === false && host.allowUnsafeInterrupts !== true) {
-    problems.push(
-      "no MSI remapping: vfio_iommu_type1 needs allow_unsafe_interrupts=1 (see the host notes)",
-    );
-  }
+  const msi = msiProblem(device, host, peers);
+  if (msi) problems.push(msi);
   const power = device.power ? powerVerdict(device.power, device.name, device.driver) : undefined;
   for (const p of power?.problems ?? []) {
     problems.push(`${p.message}; ${p.kind === "clock" ? CLOCK_FIX : DOMAIN_FIX}`);

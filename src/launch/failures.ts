@@ -3,9 +3,17 @@
  * do, instead of passing QEMU's last stderr line through. Pure: the caller gives QEMU's
  * messages and what it knows of the host.
  */
-import { HostError, QemuError } from "../errors.js";
+import { HostError, QemuError, VfioError } from "../errors.js";
+import type { HostDevice } from "../host/device.js";
 import { unsafeInterruptsNote } from "../host/dt/msi.js";
 import type { HostReadiness } from "../host/model.js";
+import {
+  allowsUnsafeInterrupts,
+  type IsolationFacts,
+  unisolatedBecause,
+  unisolatedHint,
+  unsafeInterruptsModule,
+} from "../host/msi-isolation.js";
 import type { VfioBackend } from "../plan/vfio-backend.js";
 import { LAST_VFIO_PLATFORM_RELEASE } from "../qemu/probe.js";
 
@@ -38,6 +46,40 @@ export function interruptRemappingProblem(
       hint: unsafeInterruptsNote(facts.interruptController, module),
     },
   );
+}
+
+/** A device to assign with the host's devices of its IOMMU group. */
+export interface AssignedDevice {
+  device: HostDevice;
+  peers: readonly HostDevice[];
+}
+
+/**
+ * The refusal a Linux 6.3+ kernel would make at platpass's own VFIO_DEVICE_BIND_IOMMUFD
+ * (iommufd path) or VFIO_SET_IOMMU (legacy), raised before any device is detached: the same
+ * code and exit code as that late refusal (src/vfio/errors.ts), so a script sees one failure.
+ */
+export function msiIsolationRefusal(
+  facts: IsolationFacts,
+  devices: readonly AssignedDevice[],
+  backend: VfioBackend,
+): VfioError | undefined {
+  const module = unsafeInterruptsModule(backend);
+  if (facts.msiPerDevice !== true || allowsUnsafeInterrupts(facts, module)) return undefined;
+  for (const { device, peers } of devices) {
+    const why = unisolatedBecause(device, peers);
+    if (!why) continue;
+    const ioctl = backend === "iommufd" ? "VFIO_DEVICE_BIND_IOMMUFD" : "VFIO_SET_IOMMU";
+    return new VfioError(
+      "VFIO_NO_INTERRUPT_REMAPPING",
+      `${device.name}'s MSIs are not isolated (${why}) and ${module} does not allow unsafe interrupts: Linux ${facts.kernelRelease} judges each device, so ${ioctl} would fail with EPERM; nothing was detached`,
+      {
+        where: `/sys/module/${module}/parameters/allow_unsafe_interrupts`,
+        hint: unisolatedHint(facts, module),
+      },
+    );
+  }
+  return undefined;
 }
 
 const RULES: { test: RegExp; error: (line: string, facts: HostInterruptFacts) => QemuError }[] = [

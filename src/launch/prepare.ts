@@ -12,6 +12,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import type { Fdt } from "../fdt/tree.js";
+import type { HostDevice } from "../host/device.js";
 import { type LiveHost, readLiveHost } from "../host/live/discover.js";
 import { vfioProbe } from "../host/live/vfioprobe.js";
 import type { HostReadiness } from "../host/model.js";
@@ -22,6 +23,8 @@ import { hostInputOf, planConfigFile } from "../world/plan-file.js";
 
 export interface PreparedLaunch {
   host: HostReadiness;
+  /** The live host's devices, for the checks that ask about the assigned ones. */
+  devices: readonly HostDevice[];
   plan: Plan;
   /** The validated config, for what the launch decides beyond the plan (qemu.user). */
   config: Config;
@@ -47,5 +50,5 @@ export async function prepareLaunch(
     admit: policy && ((checked) => admitConfigured(policy, checked, live)),
   });
   await writeFile(plan.guest.dtbFile, dtb);
-  return { host: live.model.host, plan, config, tree: live.tree };
+  return { host: live.model.host, devices: live.model.devices, plan, config, tree: live.tree };
 }

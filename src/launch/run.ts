@@ -1,8 +1,9 @@
 /**
- * `platpass launch`, end to end: plan on the live host, refuse early what QEMU would refuse
- * late (no MSI remapping), detach the managed devices (journaled, locked), run the QEMU
- * session, and give the devices back once QEMU has exited — on the guest's exit, a stop
- * request (SIGINT/SIGTERM/SIGHUP in the CLI), a QEMU crash or a failed verification alike.
+ * `platpass launch`, end to end: plan on the live host, refuse early what the kernel or QEMU
+ * would refuse late (no MSI remapping; on Linux 6.3+, a device whose MSIs are not isolated),
+ * detach the managed devices (journaled, locked), run the QEMU session, and give the devices
+ * back once QEMU has exited — on the guest's exit, a stop request (SIGINT/SIGTERM/SIGHUP in
+ * the CLI), a QEMU crash or a failed verification alike.
  * A SIGKILL of platpass takes QEMU along (parent-death signal) and leaves the journal, which
  * the next launch of the same devices or `platpass restore` replays.
  *
@@ -17,11 +18,18 @@ import { detachDevices } from "../host/bind/detach.js";
 import { killPoint } from "../host/bind/killpoint.js";
 import { endSession } from "../host/bind/managed.js";
 import { type LentNodes, lendNodes } from "../host/bind/node-owner.js";
+import type { HostDevice } from "../host/device.js";
+import type { HostReadiness } from "../host/model.js";
 import type { Assignment, Plan } from "../plan/types.js";
 import type { QemuCredentials } from "../qemu/launcher.js";
 import type { VfioLocation } from "../vfio/locate.js";
 import { type LaunchListener, timed } from "./events.js";
-import { explainQemuExit, interruptRemappingProblem } from "./failures.js";
+import {
+  type AssignedDevice,
+  explainQemuExit,
+  interruptRemappingProblem,
+  msiIsolationRefusal,
+} from "./failures.js";
 import { openHandoff } from "./handoff.js";
 import { refuseUnpowered } from "./power-check.js";
 import { prepareLaunch } from "./prepare.js";
@@ -134,11 +142,26 @@ async function prepareForUser(
   await chmod(workDir, 0o750);
 }
 
+/**
+ * What the kernel would refuse once the devices are detached, refused before: the host's MSI
+ * remapping up to Linux 6.2, each assigned device's MSI isolation from 6.3.
+ */
+function interruptRefusal(host: HostReadiness, devices: readonly HostDevice[], plan: Plan) {
+  if (host.msiPerDevice !== true) return interruptRemappingProblem(host, plan.qemu.vfio.backend);
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  const assigned: AssignedDevice[] = plan.devices.flatMap((a) => {
+    const device = byName.get(a.host);
+    if (!device) return [];
+    return [{ device, peers: device.groupPeers.flatMap((p) => byName.get(p) ?? []) }];
+  });
+  return msiIsolationRefusal(host, assigned, plan.qemu.vfio.backend);
+}
+
 export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
   const { emit } = request;
   const workDir = await mkdtemp(join(tmpdir(), "platpass-run-"));
   try {
-    const { host, plan, config, tree } = await timed(emit, "plan", () =>
+    const { host, devices, plan, config, tree } = await timed(emit, "plan", () =>
       prepareLaunch(request.configFile, workDir, request.policyFile),
     );
     emit({
@@ -158,7 +181,7 @@ export async function launch(request: LaunchRequest): Promise<LaunchOutcome> {
       dtb: plan.guest.dtbFile,
       vfio: plan.qemu.vfio,
     });
-    const blocked = interruptRemappingProblem(host, plan.qemu.vfio.backend);
+    const blocked = interruptRefusal(host, devices, plan);
     if (blocked) throw blocked;
     const user = await resolveQemuUser(config.qemu.user, config.machine.memory);
     if (user === "root") emit({ event: "warning", message: ROOT_QEMU_WARNING });

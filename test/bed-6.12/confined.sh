@@ -9,6 +9,8 @@
 #   @@denied STEP WHAT rc=N MESSAGE                     what QEMU's user tried
 #   @@exit STEP CODE, @@state STEP driver=… override=… qemu=N journal=N (baseline: before any
 #   launch, the transport's own journal entry counted)
+#   @@drivers STEP samples=N seen=DRIVER,...            the TPM's driver while a launch ran
+#   @@list STEP {host, msi, problems}                   the TPM in `platpass list --json`
 TPM=/sys/bus/platform/devices/c000000.tpm_tis
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
 
@@ -79,18 +81,39 @@ echo "@@restore killed $?"
 state killed
 modes killed after
 
-# iommufd's own allow_unsafe_interrupts off for one launch, put back right after: stdout (the
-# error as JSON) and stderr apart.
+# iommufd's own allow_unsafe_interrupts off for one launch and one list, put back right after:
+# stdout (the error as JSON) and stderr apart. The TPM's driver is sampled every 0.1 s while
+# the launch runs: a detach and reattach (seconds under TCG) would show vfio-platform or none.
 echo "@@step unsafe-off"
 UNSAFE=/sys/module/iommufd/parameters/allow_unsafe_interrupts
 was=$(cat "$UNSAFE")
 echo 0 > "$UNSAFE"
+rm -f /tmp/unsafe.done
+(
+  while [ ! -e /tmp/unsafe.done ]; do
+    d=$(readlink "$TPM/driver")
+    echo "${d##*/}"
+    sleep 0.1
+  done
+) > /tmp/unsafe.drivers &
+sampler=$!
 timeout 300 platpass launch --json /tmp/idle.json > /tmp/unsafe.out 2> /tmp/unsafe.err
 code=$?
+touch /tmp/unsafe.done
+wait "$sampler"
+timeout 300 platpass list --json > /tmp/unsafe-list.json
 echo "$was" > "$UNSAFE"
 cat /tmp/unsafe.out
 sed 's/^/@@stderr /' /tmp/unsafe.err
 echo "@@exit unsafe-off $code"
+echo "@@drivers unsafe-off samples=$(wc -l < /tmp/unsafe.drivers) seen=$(sort -u /tmp/unsafe.drivers | sed 's/^$/(none)/' | tr '\n' ',' | sed 's/,$//')"
+node -e '
+  const l = JSON.parse(require("fs").readFileSync("/tmp/unsafe-list.json", "utf8"));
+  const t = l.devices.find((d) => d.name === "c000000.tpm_tis");
+  const { kernelRelease, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts } = l.host;
+  const host = { kernelRelease, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts };
+  console.log("@@list unsafe-off " + JSON.stringify({ host, msi: t.msi, problems: t.readiness.problems }));
+'
 state unsafe-off
 
 timeout 300 platpass reattach a000000.virtio_mmio > /dev/null

@@ -101,18 +101,40 @@ describe("QEMU confined on the iommufd path (6.12 host, GICv3)", () => {
     expect(modes("after").confined).toEqual(modes("before").confined);
   });
 
-  it("refuses before QEMU starts when iommufd's allow_unsafe_interrupts is off, exit 5, TPM back home", () => {
+  it("refuses before detaching when iommufd's allow_unsafe_interrupts is off, exit 5, the TPM never off tpm_tis", () => {
     const chunk = out.slice(out.indexOf("@@step unsafe-off"));
     const error = JSON.parse(/^\{\n[\s\S]*?\n\}$/m.exec(chunk)?.[0] ?? "null");
     expect(error).toMatchObject({
       error: "VFIO_NO_INTERRUPT_REMAPPING",
-      message: expect.stringMatching(/^VFIO_DEVICE_BIND_IOMMUFD failed: Operation not permitted/),
+      message: expect.stringMatching(
+        /^c000000\.tpm_tis's MSIs are not isolated \(it has no msi-parent.*VFIO_DEVICE_BIND_IOMMUFD would fail with EPERM; nothing was detached$/,
+      ),
       exitCode: 5,
     });
     expect(error.hint).toContain("/sys/module/iommufd/parameters/allow_unsafe_interrupts");
-    expect(chunk).not.toMatch(/"event":"qemu-starting"/);
+    expect(chunk).toMatch(/"event":"planned"/);
+    expect(chunk).not.toMatch(/"stage":"detach"|"event":"detached"|"stage":"reattach"/);
     expect(tagged(out, "exit")["unsafe-off"]).toBe("5");
+    const drivers = pairs(tagged(out, "drivers")["unsafe-off"]);
+    expect(Number(drivers.samples)).toBeGreaterThan(5);
+    expect(drivers.seen).toBe("tpm_tis");
     expect(pairs(tagged(out, "state")["unsafe-off"])).toEqual(home());
+  });
+
+  it("lists the TPM as not ready in that state: not isolated on 6.12, iommufd's parameter named", () => {
+    const listed = JSON.parse(tagged(out, "list")["unsafe-off"] ?? "null");
+    expect(listed.host).toEqual({
+      kernelRelease: expect.stringMatching(/^6\.12\./),
+      msiPerDevice: true,
+      msiRemap: true,
+      iommufdAllowUnsafeInterrupts: false,
+    });
+    expect(listed.msi).toEqual({ parent: null, isolated: false });
+    expect(listed.problems).toEqual([
+      expect.stringMatching(
+        /^MSIs not isolated \(it has no msi-parent, so no MSI domain: its interrupts are wired\), which Linux 6\.3\+ asks of each device: iommufd needs allow_unsafe_interrupts=1/,
+      ),
+    ]);
   });
 
   it("after a SIGKILL of platpass, QEMU dies with it and restore gives the TPM back", () => {

@@ -9,6 +9,7 @@ import type { HostDevice } from "../device.js";
 import type { HostModel } from "../model.js";
 import { deviceReadiness, offlineHostReadiness } from "../readiness.js";
 import { compatibleOf } from "./dtprops.js";
+import { deviceMsi } from "./msi.js";
 import { kernelDeviceName } from "./naming.js";
 import { populatedNodes } from "./populate.js";
 import { interruptsFromDt, regionsFromDt } from "./resources.js";
@@ -35,6 +36,7 @@ function deviceOf(node: FdtNode, bus: HostDevice["bus"], irqs: HostDevice["irqs"
     regions: regionsFromDt(node),
     irqs,
     source: "device-tree",
+    msi: bus === "platform" ? deviceMsi(node) : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import type { Fdt } from "../../fdt/tree.js";
 import type { VfioDeviceInfo } from "../../vfio/types.js";
 import type { HostBus, HostDevice } from "../device.js";
 import { compatibleOf } from "../dt/dtprops.js";
+import { deviceMsi } from "../dt/msi.js";
 import { irqsFromDt, regionsFromDt } from "../dt/resources.js";
 import type { HostModel } from "../model.js";
 import { deviceReadiness } from "../readiness.js";
@@ -55,6 +56,7 @@ async function liveDevice(
     regions: regionsFromDt(node),
     irqs: irqsFromDt(node),
     source: "device-tree",
+    msi: bus === "platform" ? deviceMsi(node) : undefined,
   };
   if (!vfioProbe || !device.driver?.startsWith("vfio")) return device;
   const info = await vfioProbe(device).catch(() => undefined);
@@ -93,13 +95,15 @@ export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost>
   const host = await liveHostReadiness(sysfs, dt);
   const readiness: HostModel["readiness"] = {};
   const groups = new Map<number, GroupMember[]>();
+  const byName = new Map(devices.map((d) => [d.name, d]));
   for (const d of devices) {
     let members: GroupMember[] = [];
     if (d.iommuGroup !== undefined) {
       members = groups.get(d.iommuGroup) ?? (await groupMembers(sysfs, d.iommuGroup));
       groups.set(d.iommuGroup, members);
     }
-    readiness[d.name] = deviceReadiness(d, host, members);
+    const peers = d.groupPeers.flatMap((p) => byName.get(p) ?? []);
+    readiness[d.name] = deviceReadiness(d, host, members, peers);
   }
   return { model: { source: "sysfs", origin: sysfs.root, devices, readiness, host }, tree: dt };
 }

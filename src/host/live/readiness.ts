@@ -1,11 +1,13 @@
 /**
  * The live host's side of readiness: which vfio modules are loaded or loadable, their
- * parameters, the VFIO cdev and iommufd support, read through Sysfs. The rules that turn
- * these facts into answers are in ../readiness.ts, shared with the offline host.
+ * parameters, the VFIO cdev and iommufd support and the kernel's release, read through Sysfs.
+ * The rules that turn these facts into answers are in ../readiness.ts, shared with the
+ * offline host.
  */
 import type { Fdt } from "../../fdt/tree.js";
 import { msiSituation } from "../dt/msi.js";
 import type { Availability, HostReadiness } from "../model.js";
+import { judgesMsiPerDevice } from "../msi-isolation.js";
 import { hostNotes } from "../readiness.js";
 import type { Sysfs } from "./sysfs.js";
 
@@ -34,6 +36,7 @@ function parseBool(v: string | undefined): boolean | undefined {
 
 export async function liveHostReadiness(sysfs: Sysfs, dt: Fdt | undefined): Promise<HostReadiness> {
   const msi = dt ? msiSituation(dt.root) : { interruptController: undefined, msiRemap: undefined };
+  const kernelRelease = await sysfs.read("/proc/sys/kernel/osrelease");
   const base = {
     vfioPlatform: await moduleAvailability(
       sysfs,
@@ -46,6 +49,8 @@ export async function liveHostReadiness(sysfs: Sysfs, dt: Fdt | undefined): Prom
       await sysfs.read("/sys/module/vfio_platform/parameters/reset_required"),
     ),
     ...msi,
+    kernelRelease,
+    msiPerDevice: judgesMsiPerDevice(kernelRelease),
     allowUnsafeInterrupts: parseBool(
       await sysfs.read("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"),
     ),

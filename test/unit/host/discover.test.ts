@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -154,5 +154,29 @@ describe("live host discovery on a captured sysfs tree", () => {
     expect(model.host.interruptController).toBe("GICv2");
     expect(model.host.notes[0]).toMatch(/no MSI remapping \(GICv2\).*allow_unsafe_interrupts=1/);
     expect(model.readiness["c000000.tpm_tis"]!.problems).toHaveLength(1);
+  });
+
+  it("judges the TPM's MSIs per device when the live kernel is 6.12, beside the same ITS", async () => {
+    const root = await mkdtemp(join(tmpdir(), "platpass-sysfs-"));
+    temps.push(root);
+    await cp(captured, root, { recursive: true, verbatimSymlinks: true });
+    await writeFile(join(root, "proc/sys/kernel/osrelease"), "6.12.57+deb13-arm64\n");
+    await writeFile(join(root, "proc/devices"), "Character devices:\n237 vfio-dev\n");
+    await writeFile(join(root, "dev/iommu"), "");
+    const iommufd = join(root, "sys/module/iommufd/parameters");
+    await mkdir(iommufd, { recursive: true });
+    await writeFile(join(iommufd, "allow_unsafe_interrupts"), "N\n");
+    const model = await liveHost({ sysfs: new Sysfs(root) });
+    expect(model.host).toMatchObject({
+      interruptController: "GICv3 with ITS",
+      msiRemap: true,
+      kernelRelease: "6.12.57+deb13-arm64",
+      msiPerDevice: true,
+    });
+    const tpm = model.devices.find((d) => d.name === "c000000.tpm_tis")!;
+    expect(tpm.msi).toEqual({ parent: undefined, isolated: false });
+    expect(model.readiness["c000000.tpm_tis"]!.problems).toEqual([
+      "MSIs not isolated (it has no msi-parent, so no MSI domain: its interrupts are wired), which Linux 6.3+ asks of each device: iommufd needs allow_unsafe_interrupts=1 (and vfio_iommu_type1 on the legacy path)",
+    ]);
   });
 });
