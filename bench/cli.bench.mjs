@@ -29,7 +29,7 @@ if (bundled.status !== 0) throw new Error(`scripts/bundle-cli.mjs exited ${bundl
 const mtime = (path) => statSync(new URL(path, import.meta.url)).mtimeMs;
 /** Throws when a tsc since the bundle (other work in the checkout) made bin/ run dist/cli/. */
 function stillBundled() {
-  if (mtime("../dist/cli/main.js") > mtime("../dist/cli-bundle/main.js")) {
+  if (mtime("../dist/cli/main.js") > mtime("../dist/cli-bundle/main.cjs")) {
     throw new Error("tsc compiled dist/ during the run: bin/platpass.js ran dist/cli/ since");
   }
 }

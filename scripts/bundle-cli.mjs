@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-// The CLI as bin/platpass.js runs it: src/ bundled by esbuild into dist/cli-bundle/, run by
-// `npm run build` and by prepack. Unbundled, one `platpass dtb` loads 172 module files (95 of
-// them zod's) through Node 20's ESM loader, half its time; inside the emulated host each file
-// is several 9p round trips. Bundled it loads 27, and the 13 board plugins either way.
-//   - Split into chunks: a command's modules load when it runs, as commands.ts intends, and
-//     what several commands share is one chunk.
-//   - zod and execa are bundled too (each is many small modules); they stay dependencies, as
-//     the library in dist/ imports them.
-//   - A CommonJS module among execa's (cross-spawn, which, isexe) requires Node's built-ins:
-//     each chunk gets a `require` of its own, as a CommonJS module has.
-//   - The chunks sit two folders below the package root, as every module of src/<folder>/
-//     does, so each path a module finds from its own URL (boards/, dts/, native/, prebuilds/,
-//     package.json) is the same bundled or not.
+// The CLI as bin/platpass.js runs it: src/ and the built-in board plugins bundled by esbuild
+// into one script, dist/cli-bundle/main.cjs, by `npm run build` and by prepack. Why one
+// script and not ES modules:
+//   - Node 20's ESM loader resolves, reads and compiles each module file on every run; inside
+//     the emulated host (TCG, the checkout over 9p) that was a quarter of `list --json`.
+//   - A script is something V8 can compile from cached code (vm.Script's cachedData), which
+//     bin/platpass.js keeps per user; Node 20 has no such cache for ES modules.
+// What the bundle changes, and only here:
+//   - src/boards/esm-import.ts becomes a module that links the built-in plugins (boards/*.js)
+//     in and imports other plugins through the import() bin/platpass.js hands in: code V8
+//     restored from its cache has no dynamic import of its own.
+//   - import.meta.url is the bundle's own URL, handed in the same way. The bundle sits two
+//     folders below the package root, as every module of src/<folder>/ does, so each path a
+//     module finds from its URL (boards/, dts/, native/, prebuilds/, package.json) is the same.
+//   - A module's top-level code still runs only when something imports it: esbuild wraps each
+//     lazily imported module, so a command evaluates its own modules, not every command's.
 // The library (package.json "exports") stays tsc's dist/.
-import { renameSync, rmSync } from "node:fs";
+import { readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -25,21 +28,41 @@ const outdir = join(root, "dist", "cli-bundle");
 const fresh = `${outdir}.new`;
 const old = `${outdir}.old`;
 
+const BUILTINS = readdirSync(join(root, "boards"))
+  .filter((f) => f.endsWith(".js"))
+  .map((f) => f.slice(0, -3));
+
+/** The module put in place of src/boards/esm-import.ts (see that file). */
+const linkedEsmImport = {
+  name: "linked-esm-import",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]boards[\\/]esm-import\.ts$/ }, () => ({
+      loader: "js",
+      resolveDir: join(root, "boards"),
+      contents: [
+        ...BUILTINS.map((name, i) => `import * as m${i} from "./${name}.js";`),
+        `export const linkedBuiltins = { ${BUILTINS.map((n, i) => `${JSON.stringify(n)}: m${i}`).join(", ")} };`,
+        "export const importModule = (url) => __platpassImport(url);",
+      ].join("\n"),
+    }));
+  },
+};
+
 rmSync(fresh, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ["src/cli/main.ts", "src/cli/compile-cache.ts"],
-  outdir: fresh,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: join(fresh, "main.cjs"),
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  entryNames: "[name]",
-  chunkNames: "chunk-[hash]",
-  banner: {
-    js: 'import { createRequire as createRequireForChunk } from "node:module";\nconst require = createRequireForChunk(import.meta.url);',
-  },
+  define: { "import.meta.url": "__platpassModuleUrl" },
+  plugins: [linkedEsmImport],
+  // Less to read (over 9p in the emulated host) and to hash for the code cache; names stay,
+  // so stack traces (PLATPASS_DEBUG=1) still name functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
 });
 rmSync(old, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { InputError } from "../errors.js";
+import { importModule, linkedBuiltins } from "./esm-import.js";
 import { frameIn } from "./guard.js";
 import { BoardRegistry } from "./registry.js";
 
@@ -66,10 +67,10 @@ async function zodFor(plugin: unknown, optionSchemas: boolean): Promise<typeof z
   return optionSchemas && typeof options === "function" ? (await import("zod")).z : undefined;
 }
 
-async function importPlugins(file: string, source: string): Promise<unknown[]> {
+async function importPlugins(file: string, source: string, linked?: unknown): Promise<unknown[]> {
   let module: { default?: unknown };
   try {
-    module = await import(pathToFileURL(file).href);
+    module = (linked ?? (await importModule(pathToFileURL(file).href))) as { default?: unknown };
   } catch (e) {
     const failure = loadFailure(e, file);
     throw new InputError(
@@ -174,7 +175,8 @@ export async function loadRegistry(
   const dir = builtinBoardsDir();
   for (const name of BUILTIN_PLUGINS) {
     const file = join(dir, `${name}.js`);
-    for (const plugin of await importPlugins(file, `built-in ${name}`)) {
+    const linked = linkedBuiltins?.[name];
+    for (const plugin of await importPlugins(file, `built-in ${name}`, linked)) {
       registry.add(plugin, "built-in", file, await zodFor(plugin, optionSchemas));
     }
   }

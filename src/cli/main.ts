@@ -141,6 +141,11 @@ function toleratePipeClose(): void {
   }
 }
 
+/** The first word of each command: bin/platpass.js keeps a code cache for each of these. */
+export const commandWords: ReadonlySet<string> = new Set(
+  commands.map((c) => c.name.split(" ")[0] ?? c.name),
+);
+
 /** Runs the CLI; returns the exit code. Only here do errors become text. */
 export async function main(argv: string[]): Promise<number> {
   toleratePipeClose();

@@ -11,16 +11,7 @@ import { join } from "node:path";
 import { HostError } from "../../errors.js";
 import { currentOwner, isAlive, ownerSchema } from "./owner.js";
 import { matching, type RecordOf, record } from "./record.js";
-import {
-  assertDeviceName,
-  isDeviceName,
-  parseRecord,
-  readStateFile,
-  stateSubdir,
-  syncDir,
-  unlinkQuietly,
-  writeTemporary,
-} from "./state.js";
+import * as stateFiles from "./state.js";
 
 const lockFields = {
   ...ownerSchema.shape,
@@ -47,16 +38,16 @@ const UNREADABLE_GRACE_MS = 10_000;
 const SUFFIX = ".lock";
 
 export function lockPath(state: string, device: string): string {
-  assertDeviceName(device);
+  stateFiles.assertDeviceName(device);
   return join(state, "locks", `${device}${SUFFIX}`);
 }
 
 type Found = { record: LockRecord } | { unreadable: string; ageMs: number } | undefined;
 
 function readLock(path: string): Found {
-  const read = readStateFile(path);
+  const read = stateFiles.readStateFile(path);
   if (read === undefined) return undefined;
-  const parsed = "refused" in read ? read : parseRecord(read.text, lockRecordSchema);
+  const parsed = "refused" in read ? read : stateFiles.parseRecord(read.text, lockRecordSchema);
   if ("value" in parsed) return { record: parsed.value };
   const st = lstatSync(path, { throwIfNoEntry: false });
   return { unreadable: parsed.refused, ageMs: st ? Date.now() - st.mtimeMs : 0 };
@@ -69,7 +60,7 @@ function isStale(found: Found): boolean {
 
 /** Puts `record` at `path` in one step; false when `path` already exists. */
 function createExclusive(path: string, record: LockRecord): boolean {
-  const tmp = writeTemporary(path, JSON.stringify(record));
+  const tmp = stateFiles.writeTemporary(path, JSON.stringify(record));
   try {
     linkSync(tmp, path);
     return true;
@@ -77,27 +68,27 @@ function createExclusive(path: string, record: LockRecord): boolean {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   } finally {
-    unlinkQuietly(tmp);
+    stateFiles.unlinkQuietly(tmp);
   }
 }
 
 /** Removes the lock at `path` if its owner is gone; true when it did. */
 function breakIfStale(path: string): boolean {
   const breaker = `${path}.break`;
-  if (isStale(readLock(breaker))) unlinkQuietly(breaker);
+  if (isStale(readLock(breaker))) stateFiles.unlinkQuietly(breaker);
   if (!createExclusive(breaker, { ...currentOwner(), purpose: "break" })) return false;
   try {
     if (!isStale(readLock(path))) return false;
-    unlinkQuietly(path);
+    stateFiles.unlinkQuietly(path);
     return true;
   } finally {
-    unlinkQuietly(breaker);
+    stateFiles.unlinkQuietly(breaker);
   }
 }
 
 /** The live owner of a device's lock, or undefined when it is free or stale. */
 export function lockHolder(state: string, device: string): LockRecord | undefined {
-  stateSubdir(state, "locks");
+  stateFiles.stateSubdir(state, "locks");
   const found = readLock(lockPath(state, device));
   return found && "record" in found && isAlive(found.record) ? found.record : undefined;
 }
@@ -126,17 +117,18 @@ function lockedError(device: string, path: string, found: Found): HostError {
 /** Takes the device's lock or throws HOST_DEVICE_LOCKED naming the process that holds it. */
 export function lockDevice(state: string, device: string, purpose: string): DeviceLock {
   const path = lockPath(state, device);
-  const locks = stateSubdir(state, "locks");
+  const locks = stateFiles.stateSubdir(state, "locks");
   const record: LockRecord = { ...currentOwner(), purpose };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createExclusive(path, record)) {
-      syncDir(locks);
+      stateFiles.syncDir(locks);
       return {
         device,
         path,
         release: () => {
           const found = readLock(path);
-          if (found && "record" in found && found.record.pid === record.pid) unlinkQuietly(path);
+          if (found && "record" in found && found.record.pid === record.pid)
+            stateFiles.unlinkQuietly(path);
         },
       };
     }
@@ -148,14 +140,14 @@ export function lockDevice(state: string, device: string, purpose: string): Devi
 
 /** Removes every lock whose owner is gone; returns the devices they were for. */
 export function breakStaleLocks(state: string, devices: string[]): string[] {
-  stateSubdir(state, "locks");
+  stateFiles.stateSubdir(state, "locks");
   return devices.filter((d) => breakIfStale(lockPath(state, d)));
 }
 
 /** Devices that have a lock file, live or stale. */
 export function lockedDevices(state: string): string[] {
-  return readdirSync(stateSubdir(state, "locks"))
+  return readdirSync(stateFiles.stateSubdir(state, "locks"))
     .filter((f) => f.endsWith(SUFFIX))
     .map((f) => f.slice(0, -SUFFIX.length))
-    .filter(isDeviceName);
+    .filter(stateFiles.isDeviceName);
 }

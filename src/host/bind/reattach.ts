@@ -8,14 +8,7 @@ import { HostError } from "../../errors.js";
 import type { HostBus } from "../device.js";
 import { busOf, deviceDir, readDriver, readGroup } from "../live/device-sysfs.js";
 import { Sysfs } from "../live/sysfs.js";
-import {
-  assertGroupIdle,
-  probe,
-  setOverride,
-  unbind,
-  waitForDriver,
-  waitUntil,
-} from "./binding.js";
+import * as binding from "./binding.js";
 import { advance, type JournalEntry, readEntry, removeEntry } from "./journal.js";
 import { killPoint } from "./killpoint.js";
 import { lockDevice } from "./lock.js";
@@ -59,20 +52,20 @@ export async function undoEntry(
   const original = entry.original.driver;
   let e = { ...entry, owner: currentOwner() };
   if (current !== undefined && current !== original) {
-    if (current.startsWith("vfio")) await assertGroupIdle(sysfs, entry.iommuGroup, device);
+    if (current.startsWith("vfio")) await binding.assertGroupIdle(sysfs, entry.iommuGroup, device);
     e = advance(state, e, "reattaching", "unbind");
-    unbind(sysfs, bus, device, current);
+    binding.unbind(sysfs, bus, device, current);
     killPoint("reattach-unbind");
   }
   e = advance(state, e, "reattaching", "override");
-  setOverride(sysfs, bus, device, entry.original.override);
+  binding.setOverride(sysfs, bus, device, entry.original.override);
   killPoint("reattach-override");
   if (original !== undefined && current !== original) {
     advance(state, e, "reattaching", "probe");
-    probe(sysfs, bus, device);
+    binding.probe(sysfs, bus, device);
     killPoint("reattach-probe");
   }
-  const now = await waitForDriver(sysfs, bus, device, original, timeoutMs);
+  const now = await binding.waitForDriver(sysfs, bus, device, original, timeoutMs);
   if (now !== original) {
     throw new HostError(
       "HOST_REBIND_FAILED",
@@ -112,11 +105,14 @@ async function reattachUnjournaled(
     );
   }
   const group = await readGroup(sysfs, bus, name);
-  if (group !== undefined) await assertGroupIdle(sysfs, group, name);
-  unbind(sysfs, bus, name, current);
-  setOverride(sysfs, bus, name, undefined);
-  probe(sysfs, bus, name);
-  await waitUntil(async () => (await readDriver(sysfs, bus, name)) !== undefined, timeoutMs);
+  if (group !== undefined) await binding.assertGroupIdle(sysfs, group, name);
+  binding.unbind(sysfs, bus, name, current);
+  binding.setOverride(sysfs, bus, name, undefined);
+  binding.probe(sysfs, bus, name);
+  await binding.waitUntil(
+    async () => (await readDriver(sysfs, bus, name)) !== undefined,
+    timeoutMs,
+  );
   return { device: name, driver: await readDriver(sysfs, bus, name), from: current };
 }
 

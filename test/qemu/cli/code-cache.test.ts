@@ -1,0 +1,89 @@
+/**
+ * bin/platpass.js runs the CLI bundle from V8's code cache, one file per command under
+ * $PLATPASS_CACHE/node-compile-cache. What a user (or an auditor of a root-run tool) would
+ * check: the cache is made and then used as is, a damaged one changes nothing but is made
+ * anew, and a folder others could write is never read or written.
+ */
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+
+const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
+const roots: string[] = [];
+
+function freshCache(): { root: string; dir: string } {
+  const root = mkdtempSync(join(tmpdir(), "platpass-code-cache-"));
+  roots.push(root);
+  return { root, dir: join(root, "node-compile-cache") };
+}
+
+const platpass = (cache: string, ...args: string[]) =>
+  execa("node", [bin, ...args], { env: { PLATPASS_CACHE: cache }, reject: false });
+
+afterAll(async () => {
+  for (const root of roots) await rm(root, { recursive: true, force: true });
+});
+
+describe("the CLI's code cache", () => {
+  it("is made on a command's first run, private to the user, and used as is after", async () => {
+    const { root, dir } = freshCache();
+    const first = await platpass(root, "list", "--help");
+    expect(first.exitCode).toBe(0);
+    const file = join(dir, "cli-list.v8");
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const bytes = readFileSync(file);
+    const key = bytes.subarray(0, bytes.indexOf(10)).toString();
+    expect(key.split(" ").slice(0, 2)).toEqual([process.version, process.arch]);
+    const second = await platpass(root, "list", "--help");
+    expect(second.stdout).toBe(first.stdout);
+    // Accepted, so not written again.
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it("made anew when damaged, with the command's output unchanged", async () => {
+    const { root, dir } = freshCache();
+    const good = await platpass(root, "doctor", "--help");
+    const file = join(dir, "cli-doctor.v8");
+    const key = readFileSync(file).subarray(0, readFileSync(file).indexOf(10)).toString();
+    writeFileSync(file, `${key}\n${"x".repeat(4096)}`);
+    const damaged = await platpass(root, "doctor", "--help");
+    expect(damaged.exitCode).toBe(0);
+    expect(damaged.stdout).toBe(good.stdout);
+    expect(
+      readFileSync(file)
+        .subarray(key.length + 1, key.length + 5)
+        .toString(),
+    ).not.toBe("xxxx");
+  });
+
+  it("is neither read nor written in a folder others can write", async () => {
+    const trusted = freshCache();
+    await platpass(trusted.root, "plan", "--help");
+    const made = readFileSync(join(trusted.dir, "cli-plan.v8"));
+    const key = made.subarray(0, made.indexOf(10)).toString();
+    const { root, dir } = freshCache();
+    await platpass(root, "--version");
+    chmodSync(dir, 0o770);
+    const r = await platpass(root, "plan", "--help");
+    expect(r.exitCode).toBe(0);
+    expect(await readdir(dir)).not.toContain("cli-plan.v8");
+    // A file planted there under this bundle's own key: in a private folder V8 would reject
+    // its bytes and the run would write a good file over it; here it is left as it is.
+    const planted = join(dir, "cli-plan.v8");
+    writeFileSync(planted, `${key}\ngarbage`);
+    const again = await platpass(root, "plan", "--help");
+    expect(again.stdout).toBe(r.stdout);
+    expect(readFileSync(planted, "utf8")).toBe(`${key}\ngarbage`);
+  });
+
+  it("keeps no file for a word that is no command", async () => {
+    const { root, dir } = freshCache();
+    const r = await platpass(root, "frobnicate");
+    expect(r.exitCode).toBe(2);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
