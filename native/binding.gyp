@@ -10,7 +10,8 @@
         "src/device_ioctls.cc",
         "src/region_access.cc",
         "src/irq_ioctls.cc",
-        "src/irq_watch.cc"
+        "src/irq_watch.cc",
+        "src/dt_tree.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS"],

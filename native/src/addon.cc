@@ -56,6 +56,7 @@ VfioAddon::VfioAddon(Napi::Env env, Napi::Object exports) {
           InstanceMethod("setIrqs", &VfioAddon::SetIrqs, napi_enumerable),
           InstanceMethod("watch", &VfioAddon::Watch, napi_enumerable),
           InstanceMethod("unwatch", &VfioAddon::Unwatch, napi_enumerable),
+          InstanceMethod("readTree", &VfioAddon::ReadTree, napi_enumerable),
       });
 }
 

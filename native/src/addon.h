@@ -74,6 +74,9 @@ class VfioAddon : public Napi::Addon<VfioAddon> {
   Napi::Value Watch(const Napi::CallbackInfo& info);
   Napi::Value Unwatch(const Napi::CallbackInfo& info);
 
+  // dt_tree.cc: a live device tree's directories and files in one call
+  Napi::Value ReadTree(const Napi::CallbackInfo& info);
+
   int OwnedFdArg(const Napi::CallbackInfo& info, size_t i);
   Mapping& MappingArg(const Napi::CallbackInfo& info, size_t i);
   void UnmapAll(int fd);

@@ -10,6 +10,8 @@
  * syscall name), `errno` ("EBUSY") and `errnoNumber`; errors.ts turns them into VfioError.
  */
 
+import type { DtDirectory } from "../host/live/livedt.js";
+
 export type ByteWidth = 1 | 2 | 4;
 
 /** Receives how many times an eventfd was signalled since the previous delivery. */
@@ -64,13 +66,20 @@ export interface VfioNative {
   ): void;
   watch(fd: number, onCount: CountListener): void;
   unwatch(fd: number): void;
+
+  /**
+   * Not VFIO: a live device tree's directories and files in one call (src/host/live/livedt.ts
+   * says why). Optional, so an addon built before it still loads; the tree is then read in
+   * JavaScript.
+   */
+  readTree?(path: string): DtDirectory;
 }
 
 /** The ABI this TypeScript expects; bumped with any change to the interface. */
 export const NATIVE_ABI = 1;
 
 type MethodName = {
-  [K in keyof VfioNative]: VfioNative[K] extends (...args: never[]) => unknown ? K : never;
+  [K in keyof VfioNative]-?: VfioNative[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof VfioNative];
 
 // A record, not an array, so the compiler insists on every method of the interface.

@@ -5,6 +5,7 @@
  */
 import { findNode } from "../../fdt/lookup.js";
 import type { Fdt } from "../../fdt/tree.js";
+import { loadAddon } from "../../vfio/load.js";
 import type { VfioDeviceInfo } from "../../vfio/types.js";
 import type { HostBus, HostDevice } from "../device.js";
 import { compatibleOf } from "../dt/dtprops.js";
@@ -14,7 +15,7 @@ import type { HostModel } from "../model.js";
 import { deviceReadiness } from "../readiness.js";
 import { BUSES, deviceDir, readDriver, readGroup, readOverride } from "./device-sysfs.js";
 import { type GroupMember, groupMembers } from "./groups.js";
-import { dtPathOf, readLiveDt } from "./livedt.js";
+import { dtPathOf, readLiveDt, type TreeReader } from "./livedt.js";
 import { withPower } from "./power.js";
 import { liveHostReadiness } from "./readiness.js";
 import { Sysfs } from "./sysfs.js";
@@ -25,6 +26,14 @@ export type VfioProbe = (device: HostDevice) => Promise<VfioDeviceInfo | undefin
 export interface LiveOptions {
   sysfs?: Sysfs;
   vfioProbe?: VfioProbe;
+  /** How the live DT is read; by default the native addon's readTree where it has one. */
+  readTree?: TreeReader | null;
+}
+
+function addonTreeReader(): TreeReader | undefined {
+  const addon = loadAddon();
+  const native = addon.ok ? addon.native : undefined;
+  return native?.readTree ? (path) => native.readTree!(path) : undefined;
 }
 
 async function liveDevice(
@@ -88,7 +97,8 @@ export interface LiveHost {
 /** The live host, read once: its device tree, its devices, their readiness. */
 export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost> {
   const sysfs = options.sysfs ?? new Sysfs();
-  const dt = await readLiveDt(sysfs);
+  const readTree = options.readTree === null ? undefined : (options.readTree ?? addonTreeReader());
+  const dt = await readLiveDt(sysfs, readTree);
   const devices = dt
     ? await withPower(sysfs, dt, await liveDevices(sysfs, dt, options.vfioProbe))
     : [];

@@ -21,11 +21,29 @@ async function readNode(sysfs: Sysfs, dir: string, node: FdtNode): Promise<void>
   }
 }
 
-/** The live device tree, or undefined on a host booted without one (ACPI). */
-export async function readLiveDt(sysfs: Sysfs): Promise<Fdt | undefined> {
+/** A tree of directories as the native addon's readTree gives it, each list sorted by name. */
+export interface DtDirectory {
+  props: [string, Uint8Array][];
+  children: [string, DtDirectory][];
+}
+
+export type TreeReader = (path: string) => DtDirectory;
+
+function fromDirectory(dir: DtDirectory, node: FdtNode): void {
+  for (const [name, bytes] of dir.props) if (name !== "name") node.attachProperty(name, bytes);
+  for (const [name, child] of dir.children) fromDirectory(child, node.attachChild(name)!);
+}
+
+/**
+ * The live device tree, or undefined on a host booted without one (ACPI). `readTree` (the
+ * native addon's, where it is loaded) reads the same files in one call; without it each is
+ * read through Sysfs.
+ */
+export async function readLiveDt(sysfs: Sysfs, readTree?: TreeReader): Promise<Fdt | undefined> {
   if (!(await sysfs.exists(LIVE_DT))) return undefined;
   const root = new FdtNode("");
-  await readNode(sysfs, LIVE_DT, root);
+  if (readTree) fromDirectory(readTree(sysfs.path(LIVE_DT)), root);
+  else await readNode(sysfs, LIVE_DT, root);
   return new Fdt(root);
 }
 
