@@ -8,6 +8,7 @@
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
 import { schemaName } from "./schema-index.js";
+import { type Fdt, walk } from "./tree.js";
 
 /** One rule a node breaks, as dt-validate says it. */
 export interface SchemaError {
@@ -113,6 +114,35 @@ export function placeRecords(
     at(order[i]!).errors.push({ schema: r.schema, message: r.message });
   }
   return found;
+}
+
+/**
+ * The property that makes dt-validate pass a node by: its check_node returns at once for a node
+ * holding `example-0` (dt-schema's shortcut past the examples in binding files) and still goes
+ * on into the node's children. The node stays in the tree for what others read of it: its
+ * path, #address-cells, #…-cells, phandle, status.
+ */
+export const UNCHECKED_MARK = "example-0";
+
+/**
+ * Marks every node of `tree` outside the subtrees at `checked` (paths) with UNCHECKED_MARK, so
+ * dt-validate spends nothing on the ancestors and phandle providers a small tree holds only for
+ * those subtrees' sake (most of its nodes: every schema that selects any node runs on each).
+ * A schema checks a node and what is below it, never its parent or the nodes beside it, and
+ * the providers' #…-cells that dt-validate reads to split phandle-arrays stay as they are; so
+ * what it finds on the checked nodes is what it finds unmarked (a qemu-lane test compares).
+ * Returns the checked nodes' paths in the order dt-validate checks them, for placeRecords.
+ */
+export function checkOnly(tree: Fdt, checked: readonly string[]): string[] {
+  const under = (path: string) =>
+    checked.some((c) => c === "/" || path === c || path.startsWith(`${c}/`));
+  const order: string[] = [];
+  for (const node of walk(tree.root)) {
+    const path = node.path;
+    if (under(path)) order.push(path);
+    else node.attachProperty(UNCHECKED_MARK, new Uint8Array());
+  }
+  return order;
 }
 
 /**

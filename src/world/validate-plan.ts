@@ -5,14 +5,17 @@
  *
  * Only what the nodes need goes to dt-validate: a small tree of the guest nodes (and their
  * ancestors and phandle providers), one of the host nodes likewise, and the schemas their
- * compatibles select plus those selecting every node (schemaSubset). Both trees go in one
- * run. validatePlans does the same for many plans in one run (a corpus, say): one subset
- * for all, one excerpt per host tree, and each distinct small tree checked once. A guest node the plugin added besides the device's own (a copied fixed clock, say) is
- * compared with no host node: its errors count as introduced.
+ * compatibles select plus those selecting every node (schemaSubset). In each small tree only
+ * the nodes asked about and what is below them are checked (checkOnly marks the rest), since
+ * dt-validate's time goes per node it checks. validatePlans does the same for many plans (a
+ * corpus, say), in dt-validate runs side by side once they hold enough nodes (validate-runs.ts;
+ * a plan of a few devices is one run): per run one subset, one excerpt per host tree, and each
+ * distinct small tree checked once. A guest node the plugin added besides the device's own (a
+ * copied fixed clock, say) is compared with no host node: its errors count as introduced.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Bindings, type BindingsOptions, loadBindings, subsetFile } from "../env/bindings.js";
 import { excerpt } from "../fdt/excerpt.js";
@@ -26,6 +29,7 @@ import {
 } from "../fdt/schema-index.js";
 import { type Fdt, type FdtNode, walk } from "../fdt/tree.js";
 import {
+  checkOnly,
   type NodeFindings,
   placeRecords,
   runDtValidate,
@@ -34,6 +38,7 @@ import {
 import { asStrings } from "../fdt/values.js";
 import { writeDtb } from "../fdt/write.js";
 import type { Plan } from "../plan/types.js";
+import { type RunItem, splitRuns } from "./validate-runs.js";
 
 /** Where a live host's kernel shows the DTB it booted with. */
 export const LIVE_HOST_DTB = "/sys/firmware/fdt";
@@ -166,7 +171,8 @@ function targetsOf({ plan, guest, host }: PlanToValidate): Target[] {
 
 /** A small tree to hand dt-validate, written once however many plans share its bytes. */
 interface Excerpt {
-  tree: Fdt;
+  /** The paths of the nodes dt-validate checks (the others marked, see checkOnly), in order. */
+  order: string[];
   file: string;
 }
 
@@ -183,23 +189,26 @@ async function validateExcerpts(
   const isPhandle = phandlePropertyTest(bindings.index);
   const byBytes = new Map<string, Excerpt>();
   const bytesOf = new Map<Excerpt, Uint8Array>();
-  const written = (tree: Fdt): Excerpt => {
+  /** The excerpt of `nodes` out of `from`, only they and what is below them checked. */
+  const written = (from: Fdt, nodes: readonly FdtNode[]): Excerpt => {
+    const tree = excerpt(from, nodes, isPhandle);
+    const order = checkOnly(
+      tree,
+      nodes.map((n) => n.path),
+    );
     const bytes = writeDtb(tree);
     const key = createHash("sha256").update(bytes).digest("hex");
     const known = byBytes.get(key);
     if (known) return known;
-    const made = { tree, file: join(dir, `${byBytes.size}.dtb`) };
+    const made = { order, file: join(dir, `${byBytes.size}.dtb`) };
     byBytes.set(key, made);
     bytesOf.set(made, bytes);
     return made;
   };
   const guests = items.map((item, i) =>
     written(
-      excerpt(
-        item.guest,
-        targets[i]!.map((t) => t.node),
-        isPhandle,
-      ),
+      item.guest,
+      targets[i]!.map((t) => t.node),
     ),
   );
   // Plans over one host tree share one excerpt of it, holding all their host nodes.
@@ -209,7 +218,7 @@ async function validateExcerpts(
     for (const t of targets[i]!) if (t.hostNode) nodes.add(t.hostNode);
   });
   const hostExcerpts = new Map(
-    [...hostNodes].map(([host, nodes]) => [host, written(excerpt(host, [...nodes], isPhandle))]),
+    [...hostNodes].map(([host, nodes]) => [host, written(host, [...nodes])]),
   );
   const compatibles = new Set<string>();
   for (const nodes of [...targets.map((ts) => ts.map((t) => t.node)), ...hostNodes.values()])
@@ -223,16 +232,7 @@ async function validateExcerpts(
   );
   const placed = new Map<Excerpt, Map<string, NodeFindings>>();
   const place = (e: Excerpt) =>
-    placed.get(e) ??
-    placed
-      .set(
-        e,
-        placeRecords(
-          [...walk(e.tree.root)].map((n) => n.path),
-          report.records.get(e.file) ?? [],
-        ),
-      )
-      .get(e)!;
+    placed.get(e) ?? placed.set(e, placeRecords(e.order, report.records.get(e.file) ?? [])).get(e)!;
   return {
     guest: guests.map(place),
     host: items.map((item) => place(hostExcerpts.get(item.host)!)),
@@ -279,9 +279,20 @@ export interface PlansValidation {
   ms: number;
 }
 
+/** What splitRuns reads of a plan: its devices' compatibles and the nodes checked for it. */
+function runItemOf(targets: readonly Target[]): RunItem {
+  const size = (n: FdtNode | undefined) => (n ? [...walk(n)].length : 0);
+  return {
+    kind: targets.map((t) => compatiblesOf(t.hostNode ?? t.node).join(" ")).join("\n"),
+    nodes: targets.reduce((sum, t) => sum + size(t.node) + size(t.hostNode), 0),
+  };
+}
+
 /**
- * Validates many plans in one dt-validate run: what validatePlan does for each, with one
- * schema subset for all their compatibles and every distinct small tree checked once.
+ * Validates many plans: what validatePlan does for each, in as many dt-validate runs side by
+ * side as there are cores (splitRuns: plans of one kind together, about as many nodes each),
+ * each run with one schema subset for its plans' compatibles and each of its distinct small
+ * trees checked once. A node's findings do not depend on the run it is in.
  */
 export async function validatePlans(
   items: readonly PlanToValidate[],
@@ -290,9 +301,27 @@ export async function validatePlans(
   const started = performance.now();
   const bindings = await loadBindings(options);
   const targets = items.map(targetsOf);
+  const runs = splitRuns(targets.map(runItemOf), availableParallelism());
   const dir = await mkdtemp(join(tmpdir(), "platpass-validate-"));
   try {
-    const placed = await validateExcerpts(bindings, items, targets, dir);
+    const guest: Map<string, NodeFindings>[] = [];
+    const host: Map<string, NodeFindings>[] = [];
+    await Promise.all(
+      runs.map(async (run, r) => {
+        const runDir = join(dir, String(r));
+        await mkdir(runDir);
+        const placed = await validateExcerpts(
+          bindings,
+          run.map((i) => items[i]!),
+          run.map((i) => targets[i]!),
+          runDir,
+        );
+        run.forEach((i, j) => {
+          guest[i] = placed.guest[j]!;
+          host[i] = placed.host[j]!;
+        });
+      }),
+    );
     const hostOwn = new Map<Fdt, Set<string>>();
     items.forEach((item, i) => {
       const paths = hostOwn.get(item.host) ?? hostOwn.set(item.host, new Set()).get(item.host)!;
@@ -301,13 +330,7 @@ export async function validatePlans(
     return {
       bindings: { source: bindings.source, schema: bindings.schema },
       plans: items.map((item, i) =>
-        nodeValidations(
-          bindings,
-          targets[i]!,
-          placed.guest[i]!,
-          placed.host[i]!,
-          hostOwn.get(item.host)!,
-        ),
+        nodeValidations(bindings, targets[i]!, guest[i]!, host[i]!, hostOwn.get(item.host)!),
       ),
       ms: Math.round(performance.now() - started),
     };

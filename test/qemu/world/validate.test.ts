@@ -15,7 +15,7 @@ import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js"
 import { excerpt } from "../../../src/fdt/excerpt.js";
 import { compileDts, findNode, walk, writeDtb } from "../../../src/fdt/index.js";
 import { phandlePropertyTest, schemaSubset } from "../../../src/fdt/schema-index.js";
-import { placeRecords, runDtValidate } from "../../../src/fdt/validate.js";
+import { checkOnly, placeRecords, runDtValidate } from "../../../src/fdt/validate.js";
 import { planConfigFile } from "../../../src/world/plan-file.js";
 import { readHostTree, validatePlan } from "../../../src/world/validate-plan.js";
 
@@ -138,6 +138,39 @@ describe("guest nodes against Linux 6.1's bindings", () => {
     const fromSubset = await messages(subset);
     expect(fromSubset).toContain("'clocks' is a required property");
     expect(await messages(bindings.schema)).toEqual(fromSubset);
+  });
+
+  it("dt-validate checks only the nodes asked about (the rest marked) and finds on them what it finds unmarked", async () => {
+    const { plan, guest } = await planned("rk3399", [
+      { host: "fe300000.ethernet", plugin: "generic" },
+    ]);
+    const host = await readHostTree(hosts.rk3399!);
+    const subset = await subsetFile(
+      bindings,
+      schemaSubset(bindings.index, ["rockchip,rk3399-gmac", "snps,dwmac-4.20a"]),
+    );
+    for (const [tree, path] of [
+      [guest, plan.devices[0]!.guestNodes[0]!],
+      [host, plan.devices[0]!.hostPath],
+    ] as const) {
+      const run = async (mark: boolean) => {
+        const small = excerpt(tree, [findNode(tree, path)!], phandlePropertyTest(bindings.index));
+        const order = mark ? checkOnly(small, [path]) : [...walk(small.root)].map((n) => n.path);
+        const file = join(dir, "marked.dtb");
+        await writeFile(file, writeDtb(small));
+        const records = (await runDtValidate(subset, [file])).records.get(file)!;
+        return { order, records, placed: placeRecords(order, records) };
+      };
+      const whole = await run(false);
+      const marked = await run(true);
+      // The root and the phandle providers' stubs are most of the tree and no longer checked.
+      expect(marked.order.length).toBeLessThan(whole.order.length / 2);
+      expect(whole.records.some((r) => r.kind === "matched" && r.path === "/")).toBe(true);
+      expect(marked.records.filter((r) => r.kind === "matched").map((r) => r.path)).toEqual([path]);
+      expect(marked.placed.get(path)).toEqual(whole.placed.get(path));
+      for (const p of marked.order.filter((p) => p !== path))
+        expect(marked.placed.get(p)).toEqual(whole.placed.get(p));
+    }
   });
 });
 
