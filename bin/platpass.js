@@ -3,7 +3,9 @@
 /**
  * platpass's command line. A CommonJS script (bin/package.json), so that starting it needs no
  * ES module loader: it runs the CLI bundle dist/cli-bundle/main.cjs (scripts/bundle-cli.mjs)
- * as one script that V8 compiles from its code cache after the first run.
+ * as one script that V8 compiles from its code cache after the first run. What the command
+ * table alone answers (the overview, --version, a command's --help) comes from table.cjs, the
+ * same main without any command's code.
  *
  * The code cache is this user's, one file per command under $PLATPASS_CACHE/node-compile-cache
  * (default ~/.cache/platpass/…), used only when that folder is the running user's alone (mode
@@ -13,8 +15,7 @@
  *
  * In a checkout (src/ is there), a bundle older than tsc's dist/cli/ (`tsc` alone after an
  * edit) or than a built-in plugin in boards/ is passed over for dist/cli/, so that the edited
- * code runs. An installed package has
- * no src/ and always runs the bundle.
+ * code runs. An installed package has no src/ and always runs the bundle.
  */
 const {
   lstatSync,
@@ -31,13 +32,17 @@ const { pathToFileURL } = require("node:url");
 const vm = require("node:vm");
 
 const ROOT = join(__dirname, "..");
-const BUNDLE = join(ROOT, "dist", "cli-bundle", "main.cjs");
+const BUNDLES = join(ROOT, "dist", "cli-bundle");
+const MAIN = join(BUNDLES, "main.cjs");
+const TABLE = join(BUNDLES, "table.cjs");
+/** Words after which main may answer from the command table alone. */
+const TABLE_WORDS = new Set(["--help", "-h", "help", "--version", "-V"]);
 
 const stat = (path) => statSync(path, { throwIfNoEntry: false });
 
 /** In a checkout, whether tsc's output or a built-in plugin changed since the bundle was made. */
 function bundleIsCurrent(bundle) {
-  if (!bundle) return false;
+  if (!bundle || !stat(TABLE)) return false;
   if (!stat(join(ROOT, "src"))) return true;
   const boards = join(ROOT, "boards");
   const inputs = [join(ROOT, "dist", "cli", "main.js")];
@@ -61,73 +66,86 @@ function cacheDir() {
   }
 }
 
-/**
- * This run's cache file and the key its first line must hold. A word that is no command (a
- * typo, an option) shares one file: `known` is the bundle's own list, and only a command's file
- * is written.
- */
-function cacheFile(dir, bundle, argv, known) {
-  if (!dir) return undefined;
-  const word = argv[0] ?? "";
-  const command = /^[a-z][a-z-]{0,31}$/.test(word) && (!known || known.has(word)) ? word : "_";
-  const key = [process.version, process.arch, bundle.size, bundle.mtimeMs, bundle.ino].join(" ");
-  return { path: join(dir, `cli-${command}.v8`), key };
-}
-
-function readCache(file) {
+function readCache(path, key) {
   try {
-    const data = readFileSync(file.path);
+    const data = readFileSync(path);
     const end = data.indexOf(10);
-    return end > 0 && data.subarray(0, end).toString() === file.key
-      ? data.subarray(end + 1)
-      : undefined;
+    return end > 0 && data.subarray(0, end).toString() === key ? data.subarray(end + 1) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function writeCache(file, script) {
+function writeCache(path, key, script) {
   try {
-    const temp = `${file.path}.${process.pid}`;
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${file.key}\n`), script.createCachedData()]), {
+    const temp = `${path}.${process.pid}`;
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]), {
       mode: 0o600,
     });
-    renameSync(temp, file.path);
+    renameSync(temp, path);
   } catch {
     // A full or read-only cache folder leaves the next run compiling the bundle again.
   }
 }
 
-async function runBundle(bundle, argv) {
-  const dir = cacheDir();
-  const file = cacheFile(dir, bundle, argv);
-  const cachedData = file && readCache(file);
-  const source = readFileSync(BUNDLE, "utf8");
+/**
+ * Compiles and evaluates one bundle (from the cache file `name` when it holds this bundle's
+ * code) and returns its exports, and `keep(name)` to write the cache when it was not used.
+ */
+function loadBundle(file, dir, name) {
+  const s = stat(file);
+  const key = [process.version, process.arch, s.size, s.mtimeMs, s.ino].join(" ");
+  const cached = dir && readCache(join(dir, `cli-${name}.v8`), key);
+  // esbuild writes ASCII only, so latin1 reads it exactly and without decoding.
+  const source = readFileSync(file, "latin1");
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname, __platpassModuleUrl, __platpassImport) {${source}\n})`,
-    { filename: BUNDLE, cachedData },
+    { filename: file, cachedData: cached },
   );
   const module = { exports: {} };
   script.runInThisContext()(
     module.exports,
-    require("node:module").createRequire(BUNDLE),
+    require("node:module").createRequire(file),
     module,
-    BUNDLE,
-    join(ROOT, "dist", "cli-bundle"),
-    pathToFileURL(BUNDLE).href,
+    file,
+    BUNDLES,
+    pathToFileURL(file).href,
     (url) => import(url),
   );
-  const code = await module.exports.main(argv);
-  const own = file && cacheFile(dir, bundle, argv, module.exports.commandWords);
-  if (own && own.path === file.path && (!cachedData || script.cachedDataRejected)) {
-    writeCache(file, script);
+  const keep = (as) => {
+    if (dir && as === name && (!cached || script.cachedDataRejected)) {
+      writeCache(join(dir, `cli-${name}.v8`), key, script);
+    }
+  };
+  return { exports: module.exports, keep };
+}
+
+/** Nothing, or a help or version word before any "--": main may answer from the table. */
+function mayAnswerFromTable(argv) {
+  const end = argv.indexOf("--");
+  return argv.length === 0 || (end < 0 ? argv : argv.slice(0, end)).some((a) => TABLE_WORDS.has(a));
+}
+
+async function runBundles(argv) {
+  const dir = cacheDir();
+  if (mayAnswerFromTable(argv)) {
+    const table = loadBundle(TABLE, dir, "table");
+    if (!table.exports.runsCommand(argv)) {
+      const code = await table.exports.main(argv);
+      table.keep("table");
+      return code;
+    }
   }
+  // Read under the first word; only a command's own word keeps a file (a typo makes none).
+  const word = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? "") ? argv[0] : "_";
+  const full = loadBundle(MAIN, dir, word);
+  const code = await full.exports.main(argv);
+  if (full.exports.commandWords.has(word)) full.keep(word);
   return code;
 }
 
 async function run(argv) {
-  const bundle = stat(BUNDLE);
-  if (bundleIsCurrent(bundle)) return runBundle(bundle, argv);
+  if (bundleIsCurrent(stat(MAIN))) return runBundles(argv);
   const { main } = await import(pathToFileURL(join(ROOT, "dist", "cli", "main.js")).href);
   return main(argv);
 }

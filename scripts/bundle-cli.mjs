@@ -15,6 +15,9 @@
 //     module finds from its URL (boards/, dts/, native/, prebuilds/, package.json) is the same.
 //   - A module's top-level code still runs only when something imports it: esbuild wraps each
 //     lazily imported module, so a command evaluates its own modules, not every command's.
+// Beside it, dist/cli-bundle/table.cjs: the same main with no command's code, a tenth of the
+// size, for what the command table alone answers (the overview, --version, a command's
+// --help, a usage error); bin/platpass.js runs it when argv asks for help or the version.
 // The library (package.json "exports") stays tsc's dist/.
 import { readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -48,23 +51,40 @@ const linkedEsmImport = {
   },
 };
 
-rmSync(fresh, { recursive: true, force: true });
-await build({
+/** In table.cjs, each command module commands.ts loads is a stub: runsCommand keeps it unused. */
+const commandStubs = {
+  name: "command-stubs",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) =>
+      args.kind === "dynamic-import" && /[\\/]src[\\/]cli[\\/]commands\.ts$/.test(args.importer)
+        ? { path: args.path, namespace: "command-stub" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "command-stub" }, (args) => ({
+      loader: "js",
+      contents: `export async function run() { throw new Error("table.cjs holds no command: ${args.path}"); }`,
+    }));
+  },
+};
+
+const common = {
   absWorkingDir: root,
   entryPoints: ["src/cli/main.ts"],
-  outfile: join(fresh, "main.cjs"),
   bundle: true,
   format: "cjs",
   platform: "node",
   target: "node20",
   define: { "import.meta.url": "__platpassModuleUrl" },
-  plugins: [linkedEsmImport],
   // Less to read (over 9p in the emulated host) and to hash for the code cache; names stay,
   // so stack traces (PLATPASS_DEBUG=1) still name functions.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: "warning",
-});
+};
+
+rmSync(fresh, { recursive: true, force: true });
+await build({ ...common, outfile: join(fresh, "main.cjs"), plugins: [linkedEsmImport] });
+await build({ ...common, outfile: join(fresh, "table.cjs"), plugins: [commandStubs] });
 rmSync(old, { recursive: true, force: true });
 try {
   renameSync(outdir, old);

@@ -146,16 +146,37 @@ export const commandWords: ReadonlySet<string> = new Set(
   commands.map((c) => c.name.split(" ")[0] ?? c.name),
 );
 
+const OVERVIEW_WORDS = new Set(["--help", "-h", "help"]);
+const VERSION_WORDS = new Set(["--version", "-V"]);
+
+/**
+ * Whether `argv` runs a command's own code; false when main answers it from the command table
+ * alone: the overview, the version, a command's --help, a usage error. bin/platpass.js asks the
+ * table-only bundle this before it loads the whole CLI.
+ */
+export function runsCommand(argv: string[]): boolean {
+  const first = argv[0];
+  if (first === undefined || OVERVIEW_WORDS.has(first) || VERSION_WORDS.has(first)) return false;
+  const found = findCommand(argv);
+  if (!found) return false;
+  try {
+    return !parse(found.entry, found.rest).help;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the CLI; returns the exit code. Only here do errors become text. */
 export async function main(argv: string[]): Promise<number> {
   toleratePipeClose();
   const wantsJson = argv.includes("--json");
+  const first = argv[0];
   try {
-    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    if (first === undefined || OVERVIEW_WORDS.has(first)) {
       process.stdout.write(`${await overview()}\n`);
       return argv.length === 0 ? 2 : 0;
     }
-    if (argv[0] === "--version" || argv[0] === "-V") {
+    if (VERSION_WORDS.has(first)) {
       process.stdout.write(`${(await import("../version.js")).version}\n`);
       return 0;
     }

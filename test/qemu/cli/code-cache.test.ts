@@ -1,8 +1,9 @@
 /**
  * bin/platpass.js runs the CLI bundle from V8's code cache, one file per command under
- * $PLATPASS_CACHE/node-compile-cache. What a user (or an auditor of a root-run tool) would
- * check: the cache is made and then used as is, a damaged one changes nothing but is made
- * anew, and a folder others could write is never read or written.
+ * $PLATPASS_CACHE/node-compile-cache, and answers help and the version from table.cjs. What a
+ * user (or an auditor of a root-run tool) would check: the cache is made and then used as is,
+ * a damaged one changes nothing but is made anew, a folder others could write is never read
+ * or written, and the table-only bundle says exactly what the whole CLI says.
  */
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
@@ -12,6 +13,8 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 
 const bin = new URL("../../../bin/platpass.js", import.meta.url).pathname;
+const compiledMain = new URL("../../../dist/cli/main.js", import.meta.url).href;
+const dtb = new URL("../../unit/host/fixtures/clocks.dtb", import.meta.url).pathname;
 const roots: string[] = [];
 
 function freshCache(): { root: string; dir: string } {
@@ -30,15 +33,16 @@ afterAll(async () => {
 describe("the CLI's code cache", () => {
   it("is made on a command's first run, private to the user, and used as is after", async () => {
     const { root, dir } = freshCache();
-    const first = await platpass(root, "list", "--help");
+    const first = await platpass(root, "dt", "dts", dtb);
     expect(first.exitCode).toBe(0);
-    const file = join(dir, "cli-list.v8");
+    expect(first.stdout).toContain("/dts-v1/;");
+    const file = join(dir, "cli-dt.v8");
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const bytes = readFileSync(file);
     const key = bytes.subarray(0, bytes.indexOf(10)).toString();
     expect(key.split(" ").slice(0, 2)).toEqual([process.version, process.arch]);
-    const second = await platpass(root, "list", "--help");
+    const second = await platpass(root, "dt", "dts", dtb);
     expect(second.stdout).toBe(first.stdout);
     // Accepted, so not written again.
     expect(readFileSync(file).equals(bytes)).toBe(true);
@@ -46,11 +50,11 @@ describe("the CLI's code cache", () => {
 
   it("made anew when damaged, with the command's output unchanged", async () => {
     const { root, dir } = freshCache();
-    const good = await platpass(root, "doctor", "--help");
-    const file = join(dir, "cli-doctor.v8");
+    const good = await platpass(root, "dt", "dts", dtb);
+    const file = join(dir, "cli-dt.v8");
     const key = readFileSync(file).subarray(0, readFileSync(file).indexOf(10)).toString();
     writeFileSync(file, `${key}\n${"x".repeat(4096)}`);
-    const damaged = await platpass(root, "doctor", "--help");
+    const damaged = await platpass(root, "dt", "dts", dtb);
     expect(damaged.exitCode).toBe(0);
     expect(damaged.stdout).toBe(good.stdout);
     expect(
@@ -62,22 +66,54 @@ describe("the CLI's code cache", () => {
 
   it("is neither read nor written in a folder others can write", async () => {
     const trusted = freshCache();
-    await platpass(trusted.root, "plan", "--help");
-    const made = readFileSync(join(trusted.dir, "cli-plan.v8"));
+    await platpass(trusted.root, "dt", "dts", dtb);
+    const made = readFileSync(join(trusted.dir, "cli-dt.v8"));
     const key = made.subarray(0, made.indexOf(10)).toString();
     const { root, dir } = freshCache();
     await platpass(root, "--version");
     chmodSync(dir, 0o770);
-    const r = await platpass(root, "plan", "--help");
+    const r = await platpass(root, "dt", "dts", dtb);
     expect(r.exitCode).toBe(0);
-    expect(await readdir(dir)).not.toContain("cli-plan.v8");
+    expect(await readdir(dir)).not.toContain("cli-dt.v8");
     // A file planted there under this bundle's own key: in a private folder V8 would reject
     // its bytes and the run would write a good file over it; here it is left as it is.
-    const planted = join(dir, "cli-plan.v8");
+    const planted = join(dir, "cli-dt.v8");
     writeFileSync(planted, `${key}\ngarbage`);
-    const again = await platpass(root, "plan", "--help");
+    const again = await platpass(root, "dt", "dts", dtb);
     expect(again.stdout).toBe(r.stdout);
     expect(readFileSync(planted, "utf8")).toBe(`${key}\ngarbage`);
+  });
+
+  it("answers help and the version from table.cjs, word for word as the whole CLI", async () => {
+    const { root, dir } = freshCache();
+    const asks = [
+      [],
+      ["--help"],
+      ["--version"],
+      ["plan", "--help"],
+      ["bed", "run", "-h"],
+      ["dt", "get", "--help"],
+    ];
+    for (const argv of asks) {
+      const table = await platpass(root, ...argv);
+      const whole = await execa(
+        "node",
+        [
+          "--input-type=module",
+          "-e",
+          `const { main } = await import(${JSON.stringify(compiledMain)}); process.exitCode = await main(process.argv.slice(1));`,
+          "--",
+          ...argv,
+        ],
+        { reject: false },
+      );
+      expect([table.exitCode, table.stdout, table.stderr], argv.join(" ")).toEqual([
+        whole.exitCode,
+        whole.stdout,
+        whole.stderr,
+      ]);
+    }
+    expect(await readdir(dir)).toEqual(["cli-table.v8"]);
   });
 
   it("keeps no file for a word that is no command", async () => {
