@@ -12,6 +12,13 @@
  * signal (after the uid change, which would clear it), and execs QEMU. Node's own uid/gid
  * spawn options cannot do this: libuv drops every supplementary group (no kvm) and sets no
  * rlimit. Both tools exec in place, so QEMU keeps the pid, the pipes and the handed fds.
+ *
+ * A parent-death signal set after the parent already died is never sent: a platpass killed
+ * between its spawn and setpriv's prctl (half a second under TCG, where the emulated host's
+ * SIGKILL test hit it) would leave an orphaned QEMU holding the devices. So setpriv execs
+ * /bin/sh first, which execs QEMU only while its parent is still platpass (PARENT_GUARD): once
+ * the signal is set, the parent it watches is either platpass, alive, or already gone and
+ * replaced by init or a subreaper, which the guard sees.
  */
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -36,6 +43,14 @@ export const TRACE_ARGS = [
 
 const SETPRIV = "/usr/bin/setpriv";
 const PRLIMIT = "/usr/bin/prlimit";
+const SH = "/bin/sh";
+/** $1 is platpass's pid; $PPID is the parent the shell found at its start. */
+const PARENT_GUARD = 'if [ "$PPID" != "$1" ]; then exit 70; fi; shift; exec "$@"';
+
+/** `command`, run only if the parent is still `parent` (see the module comment). */
+export function guarded(command: readonly string[], parent: number = process.pid): string[] {
+  return [SH, "-c", PARENT_GUARD, "platpass-parent-guard", String(parent), ...command];
+}
 
 /** Whom QEMU runs as when it is not root: qemu.user resolved on the host. */
 export interface QemuCredentials {
@@ -104,7 +119,7 @@ export function dropPrivileges(user: QemuCredentials, command: readonly string[]
     "--bounding-set=-all",
     "--no-new-privs",
     "--",
-    ...command,
+    ...guarded(command),
   ];
 }
 
@@ -138,7 +153,7 @@ export function qemuCommandLine(
     return { file: PRLIMIT, args: dropPrivileges(options.runAs, qemu) };
   }
   if (!exists(SETPRIV)) return { file: options.binary, args: qemu.slice(1) };
-  return { file: SETPRIV, args: ["--pdeathsig", "KILL", "--", ...qemu] };
+  return { file: SETPRIV, args: ["--pdeathsig", "KILL", "--", ...guarded(qemu)] };
 }
 
 const TRACE_LINE = /^(?:\d+@\d+\.\d+:)?vfio_(?:platform|intp)_/;

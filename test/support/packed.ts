@@ -5,7 +5,9 @@
  * project whose PATH has no compiler. The folder lives under the checkout's .test-results so
  * the emulated ARM host, which mounts the checkout at /platpass, sees the same install; a
  * second caller in the same run (the bed lane after the qemu lane) reuses it while the tree's
- * files hash the same.
+ * files hash the same. npm runs asynchronously: `npm pack` (tsc, two bundles, two addon builds)
+ * can take over a minute, and a test worker whose event loop is blocked that long misses
+ * vitest's 60 s RPC deadline ('Timeout calling "onTaskUpdate"', an error failing the lane).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -22,6 +24,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -44,11 +47,16 @@ function which(tool: string): string {
   return path;
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 600_000 });
-  if (r.status !== 0) {
+async function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const r = await execa(cmd, args, { cwd, env, extendEnv: false, timeout: 600_000, reject: false });
+  if (r.exitCode !== 0) {
     throw new Error(
-      `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`,
+      `${cmd} ${args.join(" ")} failed (exit ${r.exitCode ?? r.signal}):\n${r.stdout}\n${r.stderr}`,
     );
   }
   return r.stdout;
@@ -75,7 +83,7 @@ function treeHash(files: string[], extra: string[]): string {
 }
 
 /** Packs the checkout and installs it, with `extra` packages, into `.test-results/NAME`. */
-export function packAndInstall(name: string, extra: string[] = []): PackedInstall {
+export async function packAndInstall(name: string, extra: string[] = []): Promise<PackedInstall> {
   const root = join(REPO, ".test-results", name);
   const files = treeFiles();
   const key = treeHash(files, extra);
@@ -93,7 +101,7 @@ export function packAndInstall(name: string, extra: string[] = []): PackedInstal
     else copyFileSync(from, join(tree, f));
   }
   symlinkSync(join(REPO, "node_modules"), join(tree, "node_modules"));
-  run("npm", ["pack", "--pack-destination", root], tree);
+  await run("npm", ["pack", "--pack-destination", root], tree);
   const version = (
     JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }
   ).version;
@@ -108,7 +116,7 @@ export function packAndInstall(name: string, extra: string[] = []): PackedInstal
     join(project, "package.json"),
     `${JSON.stringify({ name: "scratch", private: true, type: "module" }, null, 2)}\n`,
   );
-  run(
+  await run(
     "npm",
     ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...extra],
     project,

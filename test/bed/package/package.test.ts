@@ -18,7 +18,7 @@ const line = (step: string): string => {
 };
 
 beforeAll(async () => {
-  pkg = packAndInstall("packed", ["zod@3"]);
+  pkg = await packAndInstall("packed", ["zod@3"]);
   const inBed = (p: string) => `/platpass/${p.slice(REPO.length)}`;
   const r = await runInBed({
     command: ["sh", "/platpass/test/bed/package/in-bed.sh", inBed(pkg.project)],

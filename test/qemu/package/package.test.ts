@@ -55,8 +55,8 @@ function elfMachine(file: string): number {
   return head.readUInt16LE(18);
 }
 
-beforeAll(() => {
-  pkg = packAndInstall("packed", ["zod@3"]);
+beforeAll(async () => {
+  pkg = await packAndInstall("packed", ["zod@3"]);
   files = spawnSync("tar", ["tzf", pkg.tarball], { encoding: "utf8" })
     .stdout.split("\n")
     .filter(Boolean)

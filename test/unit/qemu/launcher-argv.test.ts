@@ -1,6 +1,11 @@
 /** The command line a launch execs: QEMU alone, under setpriv's parent-death signal, or as qemu.user. */
 import { describe, expect, it } from "vitest";
-import { type QemuCredentials, qemuCommandLine, TRACE_ARGS } from "../../../src/qemu/launcher.js";
+import {
+  guarded,
+  type QemuCredentials,
+  qemuCommandLine,
+  TRACE_ARGS,
+} from "../../../src/qemu/launcher.js";
 
 const QEMU = "/usr/bin/qemu-system-aarch64";
 const base = { binary: QEMU, argv: ["-M", "virt"], qmpSocket: "/tmp/s/qmp.sock" };
@@ -38,7 +43,7 @@ describe("QEMU's command line", () => {
         "--bounding-set=-all",
         "--no-new-privs",
         "--",
-        ...qemuTail,
+        ...guarded(qemuTail),
       ],
     });
   });
@@ -52,9 +57,20 @@ describe("QEMU's command line", () => {
   it("keeps QEMU as platpass's user under setpriv's parent-death signal without runAs", () => {
     expect(qemuCommandLine(base, everything)).toEqual({
       file: "/usr/bin/setpriv",
-      args: ["--pdeathsig", "KILL", "--", ...qemuTail],
+      args: ["--pdeathsig", "KILL", "--", ...guarded(qemuTail)],
     });
     expect(qemuCommandLine(base, () => false)).toEqual({ file: QEMU, args: qemuTail.slice(1) });
+  });
+
+  it("execs QEMU through a shell that checks its parent is still this platpass", () => {
+    expect(guarded(qemuTail, 4242)).toEqual([
+      "/bin/sh",
+      "-c",
+      'if [ "$PPID" != "$1" ]; then exit 70; fi; shift; exec "$@"',
+      "platpass-parent-guard",
+      "4242",
+      ...qemuTail,
+    ]);
   });
 
   it("refuses to start QEMU as the user when prlimit or setpriv is missing, naming util-linux", () => {
