@@ -40,9 +40,9 @@ const TABLE_WORDS = new Set(["--help", "-h", "help", "--version", "-V"]);
 
 const stat = (path) => statSync(path, { throwIfNoEntry: false });
 
-/** In a checkout, whether tsc's output or a built-in plugin changed since the bundle was made. */
-function bundleIsCurrent(bundle) {
-  if (!bundle || !stat(TABLE)) return false;
+/** In a checkout, whether tsc's output or a built-in plugin changed since the bundles were made. */
+function bundlesAreCurrent(bundle, table) {
+  if (!bundle || !table) return false;
   if (!stat(join(ROOT, "src"))) return true;
   const boards = join(ROOT, "boards");
   const inputs = [join(ROOT, "dist", "cli", "main.js")];
@@ -89,11 +89,11 @@ function writeCache(path, key, script) {
 }
 
 /**
- * Compiles and evaluates one bundle (from the cache file `name` when it holds this bundle's
- * code) and returns its exports, and `keep(name)` to write the cache when it was not used.
+ * Compiles and evaluates one bundle (`s`, its stat, keys the cache file `name`: it is used when
+ * it holds this bundle's code) and returns its exports, and `keep(name)` to write the cache when
+ * it was not used.
  */
-function loadBundle(file, dir, name) {
-  const s = stat(file);
+function loadBundle(file, s, dir, name) {
   const key = [process.version, process.arch, s.size, s.mtimeMs, s.ino].join(" ");
   const cached = dir && readCache(join(dir, `cli-${name}.v8`), key);
   // esbuild writes ASCII only, so latin1 reads it exactly and without decoding.
@@ -126,10 +126,10 @@ function mayAnswerFromTable(argv) {
   return argv.length === 0 || (end < 0 ? argv : argv.slice(0, end)).some((a) => TABLE_WORDS.has(a));
 }
 
-async function runBundles(argv) {
+async function runBundles(argv, bundles) {
   const dir = cacheDir();
   if (mayAnswerFromTable(argv)) {
-    const table = loadBundle(TABLE, dir, "table");
+    const table = loadBundle(TABLE, bundles.table, dir, "table");
     if (!table.exports.runsCommand(argv)) {
       const code = await table.exports.main(argv);
       table.keep("table");
@@ -138,14 +138,15 @@ async function runBundles(argv) {
   }
   // Read under the first word; only a command's own word keeps a file (a typo makes none).
   const word = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? "") ? argv[0] : "_";
-  const full = loadBundle(MAIN, dir, word);
+  const full = loadBundle(MAIN, bundles.main, dir, word);
   const code = await full.exports.main(argv);
   if (full.exports.commandWords.has(word)) full.keep(word);
   return code;
 }
 
 async function run(argv) {
-  if (bundleIsCurrent(stat(MAIN))) return runBundles(argv);
+  const bundles = { main: stat(MAIN), table: stat(TABLE) };
+  if (bundlesAreCurrent(bundles.main, bundles.table)) return runBundles(argv, bundles);
   const { main } = await import(pathToFileURL(join(ROOT, "dist", "cli", "main.js")).href);
   return main(argv);
 }

@@ -63,6 +63,14 @@ export function hostPath(facts: IsolationFacts): VfioBackend {
   return facts.vfioDeviceCdev === true && facts.iommufd === true ? "iommufd" : "legacy";
 }
 
+/** The host's devices (`byName`) in `device`'s IOMMU group besides it: the peers judged with it. */
+export function groupPeersIn(
+  byName: ReadonlyMap<string, HostDevice>,
+  device: HostDevice,
+): HostDevice[] {
+  return device.groupPeers.flatMap((p) => byName.get(p) ?? []);
+}
+
 /** The predicate's tail ("has no msi-parent, …") for a device not isolated on its own. */
 function ownReason(device: HostDevice): string | undefined {
   const msi = device.msi;

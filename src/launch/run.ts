@@ -20,6 +20,7 @@ import { endSession } from "../host/bind/managed.js";
 import { type LentNodes, lendNodes } from "../host/bind/node-owner.js";
 import type { HostDevice } from "../host/device.js";
 import type { HostReadiness } from "../host/model.js";
+import { groupPeersIn } from "../host/msi-isolation.js";
 import type { Assignment, Plan } from "../plan/types.js";
 import type { QemuCredentials } from "../qemu/launcher.js";
 import type { VfioLocation } from "../vfio/locate.js";
@@ -152,7 +153,7 @@ function interruptRefusal(host: HostReadiness, devices: readonly HostDevice[], p
   const assigned: AssignedDevice[] = plan.devices.flatMap((a) => {
     const device = byName.get(a.host);
     if (!device) return [];
-    return [{ device, peers: device.groupPeers.flatMap((p) => byName.get(p) ?? []) }];
+    return [{ device, peers: groupPeersIn(byName, device) }];
   });
   return msiIsolationRefusal(host, assigned, plan.qemu.vfio.backend);
 }

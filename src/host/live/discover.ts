@@ -12,6 +12,7 @@ import { compatibleOf } from "../dt/dtprops.js";
 import { deviceMsi } from "../dt/msi.js";
 import { irqsFromDt, regionsFromDt } from "../dt/resources.js";
 import type { HostModel } from "../model.js";
+import { groupPeersIn } from "../msi-isolation.js";
 import { deviceReadiness } from "../readiness.js";
 import { BUSES, deviceDir, readDriver, readGroup, readOverride } from "./device-sysfs.js";
 import { type GroupMember, groupMembers } from "./groups.js";
@@ -26,10 +27,9 @@ export type VfioProbe = (device: HostDevice) => Promise<VfioDeviceInfo | undefin
 export interface LiveOptions {
   sysfs?: Sysfs;
   vfioProbe?: VfioProbe;
-  /** How the live DT is read; by default the native addon's readTree where it has one. */
-  readTree?: TreeReader | null;
 }
 
+/** The native addon's one-call reader of the live DT, where the addon is loaded and has one. */
 function addonTreeReader(): TreeReader | undefined {
   const addon = loadAddon();
   const native = addon.ok ? addon.native : undefined;
@@ -97,8 +97,7 @@ export interface LiveHost {
 /** The live host, read once: its device tree, its devices, their readiness. */
 export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost> {
   const sysfs = options.sysfs ?? new Sysfs();
-  const readTree = options.readTree === null ? undefined : (options.readTree ?? addonTreeReader());
-  const dt = await readLiveDt(sysfs, readTree);
+  const dt = await readLiveDt(sysfs, addonTreeReader());
   const devices = dt
     ? await withPower(sysfs, dt, await liveDevices(sysfs, dt, options.vfioProbe))
     : [];
@@ -112,8 +111,7 @@ export async function readLiveHost(options: LiveOptions = {}): Promise<LiveHost>
       members = groups.get(d.iommuGroup) ?? (await groupMembers(sysfs, d.iommuGroup));
       groups.set(d.iommuGroup, members);
     }
-    const peers = d.groupPeers.flatMap((p) => byName.get(p) ?? []);
-    readiness[d.name] = deviceReadiness(d, host, members, peers);
+    readiness[d.name] = deviceReadiness(d, host, members, groupPeersIn(byName, d));
   }
   return { model: { source: "sysfs", origin: sysfs.root, devices, readiness, host }, tree: dt };
 }

@@ -8,15 +8,17 @@ import type { Sysfs } from "./sysfs.js";
 export const LIVE_DT = "/sys/firmware/devicetree/base";
 
 /**
- * Every directory is a node, every file a property. The kernel adds a legacy `name`
- * pseudo-property to each node; it is not in any DTB, so it is left out.
+ * Every directory is a node, every file a property, except the legacy `name` pseudo-property
+ * the kernel adds to each node: it is not in any DTB, so it is left out.
  */
+const isProperty = (file: string) => file !== "name";
+
 async function readNode(sysfs: Sysfs, dir: string, node: FdtNode): Promise<void> {
   for (const e of await sysfs.entries(dir)) {
     const p = `${dir}/${e.name}`;
     // Directory names are unique, so the child is always new.
     if (e.directory) await readNode(sysfs, p, node.attachChild(e.name)!);
-    else if (e.name !== "name")
+    else if (isProperty(e.name))
       node.attachProperty(e.name, (await sysfs.readBytes(p)) ?? new Uint8Array());
   }
 }
@@ -30,7 +32,7 @@ export interface DtDirectory {
 export type TreeReader = (path: string) => DtDirectory;
 
 function fromDirectory(dir: DtDirectory, node: FdtNode): void {
-  for (const [name, bytes] of dir.props) if (name !== "name") node.attachProperty(name, bytes);
+  for (const [name, bytes] of dir.props) if (isProperty(name)) node.attachProperty(name, bytes);
   for (const [name, child] of dir.children) fromDirectory(child, node.attachChild(name)!);
 }
 
