@@ -13,6 +13,8 @@
 #   @@list STEP {host, msi, problems}                   the TPM in `platpass list --json`
 TPM=/sys/bus/platform/devices/c000000.tpm_tis
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
+STEP_LIMIT=240
+. test/support/bed-launch.sh
 
 modes() {
   echo "@@modes $1 $2 $(for n in /dev/iommu /dev/vfio/devices/* /dev/vfio/[0-9]*; do [ -e "$n" ] && printf '%s=%s ' "$n" "$(stat -c %U:%G:%a "$n")"; done)"
@@ -24,31 +26,6 @@ state() {
   echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") qemu=$(pgrep -c qemu-system) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l)"
 }
 
-denied() {
-  msg=$(setpriv --reuid=platpass-qemu --regid=platpass-qemu --groups=kvm --inh-caps=-all -- sh -c "$3" 2>&1)
-  echo "@@denied $1 $2 rc=$? ${msg:-allowed}"
-}
-
-start() {
-  platpass launch --json --grace 5 "/tmp/idle.json" > "/tmp/$1.out" 2>&1 &
-  PID=$!
-  n=0
-  until grep -q '"event":"injection"' "/tmp/$1.out"; do
-    n=$((n + 1))
-    if [ $n -gt 600 ] || ! kill -0 $PID 2>/dev/null; then echo "@@note $1: no injection event"; break; fi
-    sleep 0.5
-  done
-}
-
-finish() {
-  n=0
-  while kill -0 "$PID" 2>/dev/null && [ $n -lt 480 ]; do n=$((n + 1)); sleep 0.5; done
-  kill -0 "$PID" 2>/dev/null && { echo "@@note $1: still running after 240 s"; kill -TERM "$PID"; }
-  wait "$PID"
-  code=$?
-  cat "/tmp/$1.out"
-  echo "@@exit $1 $code"
-}
 
 printf '%s' "$CFG_idle" > /tmp/idle.json
 timeout 300 platpass detach a000000.virtio_mmio > /dev/null
@@ -56,7 +33,7 @@ state baseline
 
 echo "@@step confined"
 modes confined before
-start confined
+start confined /tmp/idle.json injection
 qemu=$(pgrep -o qemu-system)
 echo "@@qemu confined $(awk '/^(Uid|Gid|Groups|CapEff):/ { k = $1; $1 = ""; sub(/^ /, ""); gsub(/[ \t]+/, ","); printf "%s=%s ", substr(k, 1, length(k) - 1), $0 }' "/proc/$qemu/status")"
 echo "@@fds confined $(ls -l "/proc/$qemu/fd" | awk '$NF ~ /^\/dev\// { print $NF }' | sort -u | tr '\n' ' ')"
@@ -72,7 +49,7 @@ state confined
 modes confined after
 
 echo "@@step killed"
-start killed
+start killed /tmp/idle.json injection
 kill -KILL "$PID"
 finish killed
 state killed-before-restore

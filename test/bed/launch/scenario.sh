@@ -39,6 +39,7 @@ UNSAFE=/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 STATE=${PLATPASS_STATE:-/var/lib/platpass}
 # No step's launch runs longer than this (its guest sleeps 600 s only until it is killed).
 STEP_LIMIT=480
+. test/support/bed-launch.sh
 
 # platpass in the foreground, bounded: SIGTERM after STEP_LIMIT (platpass puts the TPM back),
 # SIGKILL a minute later. A stuck call then fails its step's assertions, not the whole boot.
@@ -58,11 +59,6 @@ state() {
   echo "@@state $1 driver=${drv##*/} override=$(cat "$TPM/driver_override") tpm0=$([ -e /dev/tpm0 ] && echo yes || echo no) qemu=$(pgrep -c qemu-system) locks=$(ls "$STATE/locks" 2>/dev/null | wc -l) journal=$(ls "$STATE/journal" 2>/dev/null | wc -l) node=$(node_mode "$TPM") nodes=$(ls "$STATE/nodes" 2>/dev/null | wc -l)"
 }
 
-# What QEMU's user may do: the same ids and groups platpass gives QEMU.
-denied() {
-  msg=$(setpriv --reuid=platpass-qemu --regid=platpass-qemu --groups=kvm --inh-caps=-all -- sh -c "$3" 2>&1)
-  echo "@@denied $1 $2 rc=$? ${msg:-allowed}"
-}
 
 confined() {
   pid=$(pgrep -o qemu-system)
@@ -79,37 +75,6 @@ confined() {
 config() {
   eval "printf '%s' \"\$CFG_$1\"" > "/tmp/$1.json"
   echo "/tmp/$1.json"
-}
-
-# Starts platpass launch in the background, output to /tmp/NAME.out; waits for EVENT.
-start() {
-  PLATPASS_TEST_KILL_AT="$4" platpass launch --json --grace 5 --trace-log "/tmp/$1.trace" "$(config "$2")" > "/tmp/$1.out" 2>&1 &
-  PID=$!
-  n=0
-  until grep -q "\"event\":\"$3\"" "/tmp/$1.out"; do
-    n=$((n + 1))
-    if [ $n -gt 600 ] || ! kill -0 $PID 2>/dev/null; then echo "@@note $1: no $3 event"; break; fi
-    sleep 0.5
-  done
-}
-
-# Waits for the launch started by start(), at most STEP_LIMIT seconds: a launch that hangs
-# gets SIGTERM (platpass puts the TPM back) and a note, so one stuck step fails its own
-# assertions instead of the whole boot's timeout.
-finish() {
-  n=0
-  while kill -0 "$PID" 2>/dev/null && [ $n -lt $((STEP_LIMIT * 2)) ]; do
-    n=$((n + 1))
-    sleep 0.5
-  done
-  if kill -0 "$PID" 2>/dev/null; then
-    echo "@@note $1: launch still running after ${STEP_LIMIT} s, sent SIGTERM"
-    kill -TERM "$PID"
-  fi
-  wait "$PID"
-  code=$?
-  cat "/tmp/$1.out"
-  echo "@@exit $1 $code"
 }
 
 restore() {
@@ -134,7 +99,7 @@ EOF
       ;;
     confined)
       pp detach a000000.virtio_mmio > /dev/null
-      start "$name" "$a" injection
+      start "$name" "$(config "$a")" injection
       confined "$name"
       finish "$name"
       sed 's/^/@@trace /' "/tmp/$name.trace"
@@ -144,7 +109,7 @@ EOF
     bound-kill)
       pp detach c000000.tpm_tis > /dev/null
       echo "@@node $name before=$(node_mode "$TPM")"
-      start "$name" "$a" "$b"
+      start "$name" "$(config "$a")" "$b"
       echo "@@node $name during=$(node_mode "$TPM")"
       kill -KILL "$PID"
       finish "$name"
@@ -153,25 +118,25 @@ EOF
       state "$name-home"
       ;;
     qemu-kill)
-      start "$name" "$a" "$b"
+      start "$name" "$(config "$a")" "$b"
       pkill -KILL qemu-system
       finish "$name"
       state "$name"
       ;;
     signal)
-      start "$name" "$a" "$c"
+      start "$name" "$(config "$a")" "$c"
       kill -"$b" "$PID"
       finish "$name"
       state "$name"
       ;;
     platpass-kill)
-      start "$name" "$a" "$b"
+      start "$name" "$(config "$a")" "$b"
       kill -KILL "$PID"
       finish "$name"
       restore "$name"
       ;;
     killpoint)
-      start "$name" "$a" "$c" "$b"
+      start "$name" "$(config "$a")" "$c" "$b"
       kill -TERM "$PID"
       finish "$name"
       restore "$name"
