@@ -18,7 +18,12 @@
  * SIGKILL test hit it) would leave an orphaned QEMU holding the devices. So setpriv execs
  * /bin/sh first, which execs QEMU only while its parent is still platpass (PARENT_GUARD): once
  * the signal is set, the parent it watches is either platpass, alive, or already gone and
- * replaced by init or a subreaper, which the guard sees.
+ * replaced by init or a subreaper, which the guard sees. Run as another user, the guard runs
+ * between two setprivs, still as root: the first arms the signal, the second drops the
+ * credentials (which clears it) and arms it again. A shell as that user could not exec a QEMU
+ * the user cannot reach by path (one under root's platpass cache); setpriv's own exec, made
+ * before its capabilities go, can, as it always did. What is left open is the few system
+ * calls inside the second setpriv between its uid change and its prctl.
  */
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -106,9 +111,7 @@ export interface QemuProcess {
 export function dropPrivileges(user: QemuCredentials, command: readonly string[]): string[] {
   const memlock = `--memlock=${user.memlockBytes}:${user.memlockBytes}`;
   const groups = user.groups.length ? [`--groups=${user.groups.join(",")}`] : ["--clear-groups"];
-  return [
-    memlock,
-    "--",
+  const drop = [
     SETPRIV,
     "--pdeathsig",
     "KILL",
@@ -119,8 +122,9 @@ export function dropPrivileges(user: QemuCredentials, command: readonly string[]
     "--bounding-set=-all",
     "--no-new-privs",
     "--",
-    ...guarded(command),
+    ...command,
   ];
+  return [memlock, "--", SETPRIV, "--pdeathsig", "KILL", "--", ...guarded(drop)];
 }
 
 /**
