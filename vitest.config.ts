@@ -45,8 +45,8 @@ export default defineConfig({
         },
       },
       {
-        // The emulated host's 6.12 line (iommufd, VFIO cdevs, QEMU 10.0): not one of npm
-        // test's default lanes, as its cold build alone takes about 8 minutes.
+        // The emulated host's 6.12 line (iommufd, VFIO cdevs, QEMU 10.0); npm test runs it
+        // side by side with the bed lane (scripts/test.mjs).
         test: {
           name: "bed-6.12",
           include: ["test/bed-6.12/**/*.test.ts"],

@@ -80,10 +80,12 @@ export async function buildBed(
     const kernel = await bedKernel(dir, line, abi, modulesDir, progress);
     return { modulesDir, kernel, initramfs: await initramfsFor(dir, kernel, progress) };
   })();
+  // Node and the userland are the same for every kernel line: built once for both.
+  const shared = join(cacheRoot(), "bed", `userland-r${RECIPE_REVISION}`);
   const userSide = (async () => {
-    const node = await bedNode(dir, progress);
+    const node = await bedNode(shared, progress);
     const qemu = line === "6.12" ? await provisionBackportsQemu(progress, "arm64") : undefined;
-    return { node, qemu, userland: await bedUserland(dir, node, progress) };
+    return { node, qemu, userland: await bedUserland(shared, node, progress) };
   })();
   const [{ modulesDir, kernel, initramfs }, { node, qemu, userland }] = await Promise.all([
     kernelSide,

@@ -2,8 +2,8 @@
  * The emulated ARM host's second kernel line (Debian 12's 6.12, with VFIO cdevs and iommufd
  * built beside it): the TPM launched over iommufd with QEMU 10.0, and over the legacy path
  * with QEMU 10.0 and Debian's 7.2, on GICv2 and GICv3. The injection path QEMU took for the
- * TPM's interrupt in each cell is what README.md's table says. Its own lane (`PLATPASS_LANES=
- * bed-6.12 npm test`): the line's cold build alone takes about 8 minutes.
+ * TPM's interrupt in each cell is what README.md's table says. Lane bed-6.12, the last of
+ * npm test's.
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -57,12 +57,13 @@ describe("missing assets without network", () => {
 describe("a command that hangs", () => {
   it("stops at the wall-clock timeout, names the phase and leaves nothing behind", async () => {
     const tmp = await freshDir("timeout");
-    const r = await execa("node", [CLI, "bed", "run", "--timeout", "60", "--", "sleep", "100000"], {
+    // 30 s: three times what L1 takes to boot to its command here, so the timeout lands there.
+    const r = await execa("node", [CLI, "bed", "run", "--timeout", "30", "--", "sleep", "100000"], {
       reject: false,
       env: { TMPDIR: tmp },
     });
     expect(r.exitCode, r.stderr).toBe(6);
-    expect(r.stderr).toMatch(/timed out after 60 s while running command/);
+    expect(r.stderr).toMatch(/timed out after 30 s while running command/);
     expect(r.stderr).toMatch(/\[BED_TIMEOUT\]$/m);
     expect(await processesUsing(tmp)).toBe("");
     expect(await readdir(tmp)).toEqual([]);
