@@ -9,6 +9,7 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { EnvironmentError } from "../errors.js";
+import { aptCache } from "./apt-answers.js";
 import { cacheRoot } from "./cache.js";
 import { type OfflineAsset, requireOnline } from "./offline.js";
 
@@ -27,14 +28,14 @@ export interface DebianPackage {
  * (no trailing slash); undefined when apt's sources have none.
  */
 export async function aptMirror(suite: string, arch: string): Promise<string | undefined> {
-  const r = await execa("apt-cache", ["policy"], { reject: false });
-  const line = r.stdout.split("\n").find((l) => l.includes(` ${suite}/main ${arch} Packages`));
+  const line = (await aptCache(["policy"]))
+    .split("\n")
+    .find((l) => l.includes(` ${suite}/main ${arch} Packages`));
   return line?.trim().split(/\s+/)[1]?.replace(/\/+$/, "");
 }
 
 async function candidateVersion(spec: string): Promise<string> {
-  const r = await execa("apt-cache", ["policy", spec], { reject: false });
-  const v = r.stdout.match(/Candidate:\s*(\S+)/)?.[1];
+  const v = (await aptCache(["policy", spec])).match(/Candidate:\s*(\S+)/)?.[1];
   if (!v || v === "(none)") {
     throw new EnvironmentError("DEBIAN_NO_CANDIDATE", `apt has no candidate version for ${spec}`, {
       hint: "Run 'platpass provision --for tests' (it adds the arm64 architecture and runs apt-get update), or 'apt-get update' if the lists are stale.",
@@ -70,10 +71,10 @@ export function newestAbiIn(line: Arm64KernelLine, aptSearch: string): string | 
 
 /** The newest arm64 image of `line` apt knows, by its ABI name (e.g. "6.1.0-56-arm64"). */
 export async function newestArm64KernelAbi(line: Arm64KernelLine = "6.1"): Promise<string> {
-  const r = await execa("apt-cache", ["search", "--names-only", KERNEL_LINE_NAMES[line].search], {
-    reject: false,
-  });
-  const abi = newestAbiIn(line, r.stdout);
+  const abi = newestAbiIn(
+    line,
+    await aptCache(["search", "--names-only", KERNEL_LINE_NAMES[line].search]),
+  );
   if (!abi) {
     throw new EnvironmentError(
       "DEBIAN_NO_KERNEL",
