@@ -118,10 +118,17 @@ export async function startQemu(
     async stop() {
       if (!hasExited) {
         await client.execute("quit", undefined, { timeoutMs: 10_000 }).catch(() => undefined);
+        // The grace timer is cleared once QEMU is gone: left running, it kept every process
+        // that stopped a QEMU (`platpass qemu probe`, the first plan of a fresh cache) alive
+        // 10 s after its work was done.
+        let grace: NodeJS.Timeout | undefined;
         const quit = await Promise.race([
           exited.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+          new Promise<boolean>((r) => {
+            grace = setTimeout(() => r(false), 10_000);
+          }),
         ]);
+        clearTimeout(grace);
         if (!quit) child.kill("SIGKILL");
         await exited;
       }

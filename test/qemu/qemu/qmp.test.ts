@@ -86,3 +86,33 @@ describe("startQemu", () => {
     expect((err as Error).message).toMatch(/gic-version/i);
   });
 });
+
+describe("stopping a QEMU", () => {
+  it("leaves no timer of its own behind, so a CLI that stopped one exits at once", async () => {
+    // Every timer set while QEMU starts and stops, until it fires or is cleared.
+    const pending = new Set<unknown>();
+    const { setTimeout: set, clearTimeout: clear } = globalThis;
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      const t = set(() => {
+        pending.delete(t);
+        fn();
+      }, ms);
+      pending.add(t);
+      return t;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((t: NodeJS.Timeout) => {
+      pending.delete(t);
+      clear(t);
+    }) as typeof clearTimeout;
+    try {
+      const bin = await findQemu();
+      const q = await startQemu(bin.path, ["-machine", "none", "-nodefaults", "-display", "none"]);
+      await q.stop();
+      expect(await q.exited).toBe(0);
+    } finally {
+      globalThis.setTimeout = set;
+      globalThis.clearTimeout = clear;
+    }
+    expect(pending.size).toBe(0);
+  });
+});
