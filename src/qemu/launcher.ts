@@ -283,8 +283,19 @@ export async function stopGuest(
   graceMs: number,
 ): Promise<StopOutcome> {
   if (qemu.hasExited()) return "already-exited";
-  const exitedWithin = (ms: number) =>
-    Promise.race([qemu.exited.then(() => true), pause(ms).then(() => false)]);
+  // Each wait's timer is cleared when QEMU exits first: a pending one would keep platpass
+  // running for the rest of the grace after QEMU was gone.
+  const exitedWithin = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      qemu.exited.then(() => true),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    return exited;
+  };
   if (qmp) {
     await qmp.execute("system_powerdown", undefined, { timeoutMs: 5_000 }).catch(() => undefined);
     if (await exitedWithin(graceMs)) return "powered-off";

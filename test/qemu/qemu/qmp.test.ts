@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findQemu } from "../../../src/qemu/binary.js";
 import { type RunningQemu, startQemu } from "../../../src/qemu/process.js";
 import { QmpError } from "../../../src/qemu/qmp.js";
+import { pendingTimersAfter } from "../../support/timers.js";
 
 let qemu: RunningQemu;
 
@@ -89,30 +90,12 @@ describe("startQemu", () => {
 
 describe("stopping a QEMU", () => {
   it("leaves no timer of its own behind, so a CLI that stopped one exits at once", async () => {
-    // Every timer set while QEMU starts and stops, until it fires or is cleared.
-    const pending = new Set<unknown>();
-    const { setTimeout: set, clearTimeout: clear } = globalThis;
-    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
-      const t = set(() => {
-        pending.delete(t);
-        fn();
-      }, ms);
-      pending.add(t);
-      return t;
-    }) as typeof setTimeout;
-    globalThis.clearTimeout = ((t: NodeJS.Timeout) => {
-      pending.delete(t);
-      clear(t);
-    }) as typeof clearTimeout;
-    try {
+    const left = await pendingTimersAfter(async () => {
       const bin = await findQemu();
       const q = await startQemu(bin.path, ["-machine", "none", "-nodefaults", "-display", "none"]);
       await q.stop();
       expect(await q.exited).toBe(0);
-    } finally {
-      globalThis.setTimeout = set;
-      globalThis.clearTimeout = clear;
-    }
-    expect(pending.size).toBe(0);
+    });
+    expect(left).toBe(0);
   });
 });
