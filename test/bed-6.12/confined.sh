@@ -87,8 +87,8 @@ echo "@@drivers unsafe-off samples=$(wc -l < /tmp/unsafe.drivers) seen=$(sort -u
 node -e '
   const l = JSON.parse(require("fs").readFileSync("/tmp/unsafe-list.json", "utf8"));
   const t = l.devices.find((d) => d.name === "c000000.tpm_tis");
-  const { kernelRelease, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts } = l.host;
-  const host = { kernelRelease, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts };
+  const { kernelRelease, vfioDeviceCdev, iommufd, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts } = l.host;
+  const host = { kernelRelease, vfioDeviceCdev, iommufd, msiPerDevice, msiRemap, iommufdAllowUnsafeInterrupts };
   console.log("@@list unsafe-off " + JSON.stringify({ host, msi: t.msi, problems: t.readiness.problems }));
 '
 state unsafe-off

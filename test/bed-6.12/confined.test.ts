@@ -121,10 +121,12 @@ describe("QEMU confined on the iommufd path (6.12 host, GICv3)", () => {
     expect(pairs(tagged(out, "state")["unsafe-off"])).toEqual(home());
   });
 
-  it("lists the TPM as not ready in that state: not isolated on 6.12, iommufd's parameter named", () => {
+  it("lists VFIO cdevs and /dev/iommu, and the TPM as not ready in that state: not isolated on 6.12, iommufd's parameter named", () => {
     const listed = JSON.parse(tagged(out, "list")["unsafe-off"] ?? "null");
     expect(listed.host).toEqual({
       kernelRelease: expect.stringMatching(/^6\.12\./),
+      vfioDeviceCdev: true,
+      iommufd: true,
       msiPerDevice: true,
       msiRemap: true,
       iommufdAllowUnsafeInterrupts: false,

@@ -32,3 +32,19 @@ export function readmeTableAfter(text: string): string {
   const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
   return lines.slice(start, end < 0 ? undefined : end).join("\n");
 }
+
+/**
+ * README's injection table (after `<!-- injection -->`), as { "6.12 GICv3 iommufd-10.0": path }:
+ * how the TPM's interrupt reached L2 for each host kernel line, GIC, VFIO path and QEMU.
+ */
+export function readmeInjectionTable(): Record<string, string> {
+  const at = readme.indexOf("<!-- injection -->");
+  if (at < 0) throw new Error("README has no <!-- injection --> table");
+  const rows = [
+    ...readme
+      .slice(at)
+      .matchAll(/^\s*\| (6\.1|6\.12) \| (GICv[23]) \| (\S+) \| (\S+) \| `([^`]+)` \|$/gm),
+  ];
+  if (rows.length === 0) throw new Error("README's injection table has no rows");
+  return Object.fromEntries(rows.map((m) => [`${m[1]} ${m[2]} ${m[3]}-${m[4]}`, m[5]!]));
+}

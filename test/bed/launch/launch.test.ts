@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/index.js";
 import type { ConfigInput } from "../../../src/config/schema.js";
 import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/demo/guest.js";
+import { readmeInjectionTable } from "../../support/readme.js";
 
 const SCENARIO = "test/bed/launch/scenario.sh";
 const TPM = "c000000.tpm_tis";
@@ -273,6 +274,7 @@ describe("platpass launch on the GICv2 emulated host", () => {
       { device: TPM, path: "irqfd+resample", userspaceInjections: 0 },
     ]);
     expect(inj?.warnings).toEqual([]);
+    expect(readmeInjectionTable()["6.1 GICv2 legacy-7.2"]).toBe(inj?.irqs[0]?.path);
   });
 
   it("keeps L2's tpm_tis in interrupt mode, its count rising with every command", () => {
@@ -393,6 +395,7 @@ describe("platpass launch on the GICv3 emulated host", () => {
     expect(s.trace.join("\n")).toMatch(/vfio_platform_intp_interrupt Inject IRQ #0/);
     const inj = lastInjection(s);
     expect(inj?.irqs).toMatchObject([{ device: TPM, path: "userspace" }]);
+    expect(readmeInjectionTable()["6.1 GICv3 legacy-7.2"]).toBe(inj?.irqs[0]?.path);
     expect(inj?.warnings[0]).toMatch(/silently fell back to user-space injection/);
     expect(inj?.warnings[0]).toMatch(/76 → 944 Mbit\/s/);
   });
