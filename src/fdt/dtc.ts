@@ -2,7 +2,7 @@
  * Adapter over Debian's dtc and fdtoverlay (package device-tree-compiler). dtc's stderr is
  * turned into structured diagnostics; a failed compile is an InputError carrying them.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,32 +107,37 @@ interface ToolResult {
 /**
  * Runs dtc or fdtoverlay, every byte of its output kept (a DTB may end in 0x0a, dtc's DTS
  * ends in a newline). child_process, not execa: `platpass dtb` runs dtc once, and loading
- * execa's hundred modules cost that process more than the run itself. Synchronously: the
- * tools take milliseconds on any tree platpass writes, and an asynchronous child's three
- * stdio streams cost a short-lived CLI about 20 ms more than the whole dtc run.
+ * execa's hundred modules cost that process more than the run itself.
  */
 function run(tool: string, args: string[], input?: Uint8Array | string): Promise<ToolResult> {
-  const r = spawnSync(tool, args, { input: input ?? "", maxBuffer: MAX_OUTPUT });
-  const error = r.error as NodeJS.ErrnoException | undefined;
-  if (error?.code === "ENOENT") {
-    return Promise.reject(
-      new EnvironmentError("DTC_MISSING", `${tool} is not installed`, {
-        hint: "Install it: apt-get install device-tree-compiler",
-        cause: error,
-      }),
-    );
-  }
-  // A tool that fails before reading all its input closes the pipe: its exit code says why.
-  if (error && error.code !== "EPIPE") return Promise.reject(error);
-  return Promise.resolve({
-    exitCode: r.status,
-    stdout: new Uint8Array(r.stdout),
-    stderr: new Uint8Array(r.stderr),
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      reject(
+        e.code === "ENOENT"
+          ? new EnvironmentError("DTC_MISSING", `${tool} is not installed`, {
+              hint: "Install it: apt-get install device-tree-compiler",
+              cause: e,
+            })
+          : e,
+      );
+    });
+    child.on("close", (exitCode) => {
+      resolve({
+        exitCode,
+        stdout: new Uint8Array(Buffer.concat(stdout)),
+        stderr: new Uint8Array(Buffer.concat(stderr)),
+      });
+    });
+    // A tool that fails before reading all its input closes the pipe: its exit code says why.
+    child.stdin.on("error", () => {});
+    child.stdin.end(input);
   });
 }
-
-/** dtc's DTS of the largest DTB platpass reads (64 MiB) stays well below this. */
-const MAX_OUTPUT = 1 << 30;
 
 const stderrText = (r: ToolResult) => new TextDecoder().decode(r.stderr);
 
