@@ -30,6 +30,7 @@ import { createInterface } from "node:readline";
 import { execa, type ResultPromise } from "execa";
 import { QemuError } from "../errors.js";
 import { QmpClient } from "./qmp.js";
+import { settlesWithin } from "./settles-within.js";
 
 /**
  * The trace events `injection.ts` parses (QEMU's log backend prints them on stderr), and one
@@ -283,19 +284,7 @@ export async function stopGuest(
   graceMs: number,
 ): Promise<StopOutcome> {
   if (qemu.hasExited()) return "already-exited";
-  // Each wait's timer is cleared when QEMU exits first: a pending one would keep platpass
-  // running for the rest of the grace after QEMU was gone.
-  const exitedWithin = async (ms: number) => {
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      qemu.exited.then(() => true),
-      new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(false), ms);
-      }),
-    ]);
-    clearTimeout(timer);
-    return exited;
-  };
+  const exitedWithin = (ms: number) => settlesWithin(qemu.exited, ms);
   if (qmp) {
     await qmp.execute("system_powerdown", undefined, { timeoutMs: 5_000 }).catch(() => undefined);
     if (await exitedWithin(graceMs)) return "powered-off";

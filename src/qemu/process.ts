@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { QemuError } from "../errors.js";
 import { QmpClient } from "./qmp.js";
+import { settlesWithin } from "./settles-within.js";
 
 export interface StartOptions {
   /** How long QEMU may take to open its QMP socket; 60 s unless told. */
@@ -118,18 +119,7 @@ export async function startQemu(
     async stop() {
       if (!hasExited) {
         await client.execute("quit", undefined, { timeoutMs: 10_000 }).catch(() => undefined);
-        // The grace timer is cleared once QEMU is gone: left running, it kept every process
-        // that stopped a QEMU (`platpass qemu probe`, the first plan of a fresh cache) alive
-        // 10 s after its work was done.
-        let grace: NodeJS.Timeout | undefined;
-        const quit = await Promise.race([
-          exited.then(() => true),
-          new Promise<boolean>((r) => {
-            grace = setTimeout(() => r(false), 10_000);
-          }),
-        ]);
-        clearTimeout(grace);
-        if (!quit) child.kill("SIGKILL");
+        if (!(await settlesWithin(exited, 10_000))) child.kill("SIGKILL");
         await exited;
       }
       client.close();
