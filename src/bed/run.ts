@@ -13,6 +13,7 @@ import { execa, type ResultPromise } from "execa";
 import type { Arm64KernelLine } from "../env/debian.js";
 import type { Progress } from "../env/step.js";
 import { EnvironmentError, QemuError, UsageError } from "../errors.js";
+import { settlesWithin } from "../qemu/settles-within.js";
 import { type BedAssets, buildBed } from "./assets.js";
 import { ConsoleParser } from "./console.js";
 import { l1Dtb } from "./dtb.js";
@@ -48,6 +49,7 @@ export interface BedRunResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
+const POWEROFF_GRACE_MS = 60_000;
 
 export async function runInBed(opts: RunInBedOptions): Promise<BedRunResult> {
   if (opts.command.length === 0) {
@@ -200,6 +202,10 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     let bootMs = 0;
     let commandMs = 0;
     let initFailed = false;
+    let commandExited: () => void = () => {};
+    const exitMarker = new Promise<void>((r) => {
+      commandExited = r;
+    });
     let qemuStderr = "";
     // Chunks end anywhere, also inside a multi-byte character (the console carries UTF-8
     // such as "→"): decode across chunk boundaries, never chunk by chunk.
@@ -222,12 +228,25 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
           commandMs = Date.now() - bootStarted - bootMs;
           exitCode = ev.code;
           phase = "powering off";
+          commandExited();
         } else {
           initFailed = true;
         }
       }
     });
-    const result = await Promise.race([qemu, stopped]);
+    // Once the command's exit marker is in, its result is whole: L1 gets POWEROFF_GRACE_MS to
+    // power off and is then stopped, so a shutdown that hangs (a task in D state, sync on a
+    // stuck share) costs a minute, not the run's whole timeout.
+    const result = await Promise.race([
+      qemu,
+      stopped,
+      exitMarker.then(() => settlesWithin(qemu as ResultPromise, POWEROFF_GRACE_MS)),
+    ]);
+    if (result === false) {
+      progress(
+        `bed: L1 did not power off within ${POWEROFF_GRACE_MS / 1000} s of its command's exit; stopping it`,
+      );
+    }
     if (initFailed) {
       throw new EnvironmentError(
         "BED_INIT_FAILED",
@@ -240,7 +259,7 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     if (exitCode === undefined) {
       throw new QemuError(
         "BED_L1_DIED",
-        `QEMU exited (${result.exitCode ?? result.signal}) while ${phase}`,
+        `QEMU exited (${typeof result === "object" ? (result.exitCode ?? result.signal) : "?"}) while ${phase}`,
         {
           hint: `QEMU said: ${qemuStderr.trim() || "nothing"}; console: ${tail(parser.bootLog + output)}`,
         },

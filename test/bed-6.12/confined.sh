@@ -31,7 +31,7 @@ printf '%s' "$CFG_idle" > /tmp/idle.json
 timeout 300 platpass detach a000000.virtio_mmio > /dev/null
 state baseline
 
-echo "@@step confined"
+step confined
 modes confined before
 start confined /tmp/idle.json injection
 qemu=$(pgrep -o qemu-system)
@@ -48,7 +48,7 @@ finish confined
 state confined
 modes confined after
 
-echo "@@step killed"
+step killed
 start killed /tmp/idle.json injection
 kill -KILL "$PID"
 finish killed
@@ -61,7 +61,7 @@ modes killed after
 # iommufd's own allow_unsafe_interrupts off for one launch and one list, put back right after:
 # stdout (the error as JSON) and stderr apart. The TPM's driver is sampled every 0.1 s while
 # the launch runs: a detach and reattach (seconds under TCG) would show vfio-platform or none.
-echo "@@step unsafe-off"
+step unsafe-off
 UNSAFE=/sys/module/iommufd/parameters/allow_unsafe_interrupts
 was=$(cat "$UNSAFE")
 echo 0 > "$UNSAFE"

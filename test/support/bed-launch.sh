@@ -1,6 +1,44 @@
 # Shell steps the emulated host's launch scenarios share (test/bed/launch/scenario.sh,
 # test/bed-6.12/confined.sh), sourced from the checkout's root. The caller sets STEP_LIMIT:
-# no step's launch runs longer than that many seconds.
+# no step's launch runs longer than that many seconds. Sourcing this starts the watchdog.
+
+# step NAME: prints "@@step NAME" and starts that step's clock for the watchdog.
+step() {
+  echo "@@step $1"
+  echo "$1 $(date +%s)" > /tmp/pp-step
+}
+
+# Every bound in these scenarios (timeout, STEP_LIMIT) fails one way: a process the kernel will
+# not let die, such as an unbind that waits in D state for a VFIO device to be released. A step
+# past HANG_LIMIT seconds (STEP_LIMIT + 420 unless set) gets "@@hang" lines: each process in D
+# state with its kernel stack, the kernel's own dump of blocked tasks, and last a summary line.
+# Then L1 reboots at once (sysrq), so the test fails now, with that evidence in its error,
+# instead of at the boot's wall-clock timeout.
+watchdog() {
+  limit=${HANG_LIMIT:-$((STEP_LIMIT + 420))}
+  while sleep 5; do
+    read -r name began < /tmp/pp-step 2>/dev/null || continue
+    [ $(($(date +%s) - began)) -gt "$limit" ] || continue
+    stuck=""
+    for s in /proc/[0-9]*/stat; do
+      p=${s%/stat}
+      read -r pid comm state rest < "$s" 2>/dev/null || continue
+      [ "$state" = D ] || continue
+      stuck="$stuck $pid$comm:$(cat "$p/wchan" 2>/dev/null)"
+      sed "s/^/@@hang $name stack $pid$comm /" "$p/stack" 2>/dev/null
+    done
+    echo w > /proc/sysrq-trigger
+    sleep 1
+    dmesg | tail -60 | sed "s/^/@@hang $name dmesg /"
+    ps -eo pid,ppid,stat,etime,args 2>/dev/null | sed "s/^/@@hang $name ps /"
+    echo "@@hang $name: over $limit s in this step; in D state:${stuck:- nothing}; L1 reboots now"
+    sleep 1
+    echo b > /proc/sysrq-trigger
+  done
+}
+watchdog &
+WATCHDOG=$!
+trap 'kill "$WATCHDOG" 2>/dev/null' EXIT
 
 # What QEMU's user may do: the same ids and groups platpass gives QEMU.
 denied() {
@@ -33,6 +71,15 @@ finish() {
   if kill -0 "$PID" 2>/dev/null; then
     echo "@@note $1: launch still running after ${STEP_LIMIT} s, sent SIGTERM"
     kill -TERM "$PID"
+    n=0
+    while kill -0 "$PID" 2>/dev/null && [ $n -lt 120 ]; do
+      n=$((n + 1))
+      sleep 0.5
+    done
+    if kill -0 "$PID" 2>/dev/null; then
+      echo "@@note $1: launch still running 60 s after SIGTERM, sent SIGKILL"
+      kill -KILL "$PID"
+    fi
   fi
   wait "$PID"
   code=$?

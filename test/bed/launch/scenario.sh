@@ -84,11 +84,11 @@ restore() {
   state "$1"
 }
 
-for step in "$@"; do
+for spec in "$@"; do
   IFS=: read -r kind name a b c <<EOF
-$step
+$spec
 EOF
-  echo "@@step $name"
+  step "$name"
   case $kind in
     launch)
       echo "@@unsafe $name during=$(cat "$UNSAFE")"
