@@ -10,8 +10,9 @@ step() {
 
 # Every bound in these scenarios (timeout, STEP_LIMIT) fails one way: a process the kernel will
 # not let die, such as an unbind that waits in D state for a VFIO device to be released. A step
-# past HANG_LIMIT seconds (STEP_LIMIT + 420 unless set) gets "@@hang" lines: each process in D
-# state with its kernel stack, the kernel's own dump of blocked tasks, and last a summary line.
+# past HANG_LIMIT seconds (STEP_LIMIT + 420 unless set) gets "@@hang" lines: the processes (not
+# kernel threads), each one in D state with its kernel stack, the kernel's own dump of blocked
+# tasks, and last a summary line.
 # Then L1 reboots at once (sysrq), so the test fails now, with that evidence in its error,
 # instead of at the boot's wall-clock timeout.
 watchdog() {
@@ -19,6 +20,7 @@ watchdog() {
   while sleep 5; do
     read -r name began < /tmp/pp-step 2>/dev/null || continue
     [ $(($(date +%s) - began)) -gt "$limit" ] || continue
+    ps -eo pid,ppid,stat,wchan:24,etime,args 2>/dev/null | awk '$1 != 2 && $2 != 2' | sed "s/^/@@hang $name ps /"
     stuck=""
     for s in /proc/[0-9]*/stat; do
       p=${s%/stat}
@@ -30,7 +32,6 @@ watchdog() {
     echo w > /proc/sysrq-trigger
     sleep 1
     dmesg | tail -60 | sed "s/^/@@hang $name dmesg /"
-    ps -eo pid,ppid,stat,etime,args 2>/dev/null | sed "s/^/@@hang $name ps /"
     echo "@@hang $name: over $limit s in this step; in D state:${stuck:- nothing}; L1 reboots now"
     sleep 1
     echo b > /proc/sysrq-trigger
