@@ -179,8 +179,11 @@ function guardNode(
 
 /**
  * The options schema: a zod-like object, or what `options(z)` returns given platpass's zod 4.
- * Without zod (a registry that only matches devices, e.g. for `list`) an `options(z)` stays
- * unresolved, and validating options with it is refused as platpass's own bug.
+ * `options(z)` runs when a device's options are first checked, not when the plugin loads:
+ * building every plugin's schema was a twentieth of an offline `platpass dtb`, for the one or
+ * two plugins a config uses. A plugin whose `options(z)` fails therefore fails, naming itself,
+ * for the devices it serves. Without zod (a registry that only matches devices, e.g. for
+ * `list`) validating options is refused as platpass's own bug.
  */
 function optionsSchema(
   name: string,
@@ -198,11 +201,20 @@ function optionsSchema(
       },
     };
   }
-  const schema = guard(name, origin, (_z) => "failed in options(z)", options)(zod);
-  if (typeof (schema as { safeParse?: unknown })?.safeParse !== "function") {
-    throw failure(name, origin, "returned no schema from options(z)", "it has no safeParse");
-  }
-  return schema;
+  const make = guard(name, origin, (_z) => "failed in options(z)", options);
+  let schema: OptionsSchema<unknown> | undefined;
+  return {
+    safeParse(value) {
+      if (!schema) {
+        const made = make(zod);
+        if (typeof (made as { safeParse?: unknown })?.safeParse !== "function") {
+          throw failure(name, origin, "returned no schema from options(z)", "it has no safeParse");
+        }
+        schema = made;
+      }
+      return schema.safeParse(value);
+    },
+  };
 }
 
 /** A copy of the plugin whose every callback is guarded. */

@@ -97,6 +97,31 @@ describe("a plugin's bugs are reported as the plugin's", () => {
     );
   });
 
+  it("runs options(z) once, when the first device's options are checked, and names the plugin when it throws", async () => {
+    const counted = await planWith(`  options: (z) => {
+    globalThis.widgetSchemas = (globalThis.widgetSchemas ?? 0) + 1;
+    return z.strictObject({ speed: z.int().default(9) });
+  },
+  build: () => ({ name: "widget", properties: {} }),`);
+    const built = () => (globalThis as { widgetSchemas?: number }).widgetSchemas ?? 0;
+    expect(built()).toBe(0);
+    counted.run();
+    counted.run();
+    expect(built()).toBe(1);
+
+    const { run, file } = await planWith(`  options: (z) => z.nothing.here(),
+  build: () => ({ name: "widget", properties: {} }),`);
+    expect(run).toThrow(
+      expect.objectContaining({
+        code: "BOARD_PLUGIN_FAILED",
+        where: expect.stringContaining(file),
+        message: expect.stringMatching(
+          /^board plugin 'widget' failed in options\(z\): TypeError: /,
+        ),
+      }),
+    );
+  });
+
   it("gives a syntax error its file and line", async () => {
     const { dir, file } = pluginFile(`  build( {`);
     await expect(loadRegistry(["./widget.mjs"], dir)).rejects.toMatchObject({
