@@ -60,24 +60,25 @@ start() {
   done
 }
 
-# finish NAME: waits for the launch start() began, at most STEP_LIMIT seconds: a launch that
-# hangs gets SIGTERM (platpass puts the devices back) and a note, so one stuck step fails its
-# own assertions instead of the whole boot's timeout. Prints its output and "@@exit NAME CODE".
-finish() {
+# exits_within PID SECONDS: whether PID is gone within SECONDS (polled every 0.5 s).
+exits_within() {
   n=0
-  while kill -0 "$PID" 2>/dev/null && [ $n -lt $((STEP_LIMIT * 2)) ]; do
+  while kill -0 "$1" 2>/dev/null; do
+    [ $n -lt $(($2 * 2)) ] || return 1
     n=$((n + 1))
     sleep 0.5
   done
-  if kill -0 "$PID" 2>/dev/null; then
+}
+
+# finish NAME: waits for the launch start() began, at most STEP_LIMIT seconds: a launch that
+# hangs gets SIGTERM (platpass puts the devices back) and a note, so one stuck step fails its
+# own assertions instead of the whole boot's timeout; one that outlives its SIGTERM by a minute
+# gets SIGKILL. Prints its output and "@@exit NAME CODE".
+finish() {
+  if ! exits_within "$PID" "$STEP_LIMIT"; then
     echo "@@note $1: launch still running after ${STEP_LIMIT} s, sent SIGTERM"
     kill -TERM "$PID"
-    n=0
-    while kill -0 "$PID" 2>/dev/null && [ $n -lt 120 ]; do
-      n=$((n + 1))
-      sleep 0.5
-    done
-    if kill -0 "$PID" 2>/dev/null; then
+    if ! exits_within "$PID" 60; then
       echo "@@note $1: launch still running 60 s after SIGTERM, sent SIGKILL"
       kill -KILL "$PID"
     fi
