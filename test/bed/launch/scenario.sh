@@ -13,8 +13,8 @@
 #   killpoint:NAME:CFG:POINT:EVENT  SIGTERM to platpass once EVENT was printed; platpass
 #                                 SIGKILLs itself at POINT (PLATPASS_TEST_KILL_AT), then restore
 #   asserted:NAME:CFG             the TPM bound to vfio-platform with a locality-change interrupt
-#                                 asserted (raised through VFIO, as the host's tpm_tis leaves
-#                                 it now and then), then platpass launch of the bound device
+#                                 enabled and asserted (both through VFIO; the host's tpm_tis
+#                                 leaves it so now and then), then platpass launch of the bound device
 #                                 (CFG has managed: false), then platpass reattach; prints
 #                                 "@@asserted NAME status=INT_STATUS" before the launch
 #   confined:NAME:CFG             as launch, with a second group's node present (the virtio-mmio
@@ -144,8 +144,15 @@ EOF
     asserted)
       pp detach c000000.tpm_tis > /dev/null
       echo "@@node $name before=$(node_mode "$TPM")"
+      # TIS raises localityChange when a locality is granted, if TPM_INT_ENABLE (0x08) has it
+      # and globalIntEnable: set both while holding locality 0, since the host's tpm_tis leaves
+      # them off whenever its interrupt self-test fell back to polling. Then give the locality
+      # up and take it again: the grant asserts the line, and it stays asserted after the
+      # second relinquish until TPM_INT_STATUS (0x10) is written.
       pp poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
-      sleep 0.2
+      pp poke c000000.tpm_tis 0 0x8 0x80000004 > /dev/null
+      pp poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
+      pp poke c000000.tpm_tis 0 0x0 0x02 --width 8 > /dev/null
       pp poke c000000.tpm_tis 0 0x0 0x20 --width 8 > /dev/null
       echo "@@asserted $name status=$(pp peek c000000.tpm_tis 0 0x10)"
       pp launch --json "$(config "$a")" 2>&1
