@@ -237,12 +237,13 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
     // Once the command's exit marker is in, its result is whole: L1 gets POWEROFF_GRACE_MS to
     // power off and is then stopped, so a shutdown that hangs (a task in D state, sync on a
     // stuck share) costs a minute, not the run's whole timeout.
-    const result = await Promise.race([
-      qemu,
+    const l1 = qemu;
+    const poweredOff = await Promise.race([
+      l1.then(() => true),
       stopped,
-      exitMarker.then(() => settlesWithin(qemu as ResultPromise, POWEROFF_GRACE_MS)),
+      exitMarker.then(() => settlesWithin(l1, POWEROFF_GRACE_MS)),
     ]);
-    if (result === false) {
+    if (!poweredOff) {
       progress(
         `bed: L1 did not power off within ${POWEROFF_GRACE_MS / 1000} s of its command's exit; stopping it`,
       );
@@ -257,9 +258,11 @@ async function bootL1(opts: RunInBedOptions, mode: JobMode): Promise<BedRunResul
       );
     }
     if (exitCode === undefined) {
+      // No exit marker, so QEMU's exit is what ended the race.
+      const died = await l1;
       throw new QemuError(
         "BED_L1_DIED",
-        `QEMU exited (${typeof result === "object" ? (result.exitCode ?? result.signal) : "?"}) while ${phase}`,
+        `QEMU exited (${died.exitCode ?? died.signal}) while ${phase}`,
         {
           hint: `QEMU said: ${qemuStderr.trim() || "nothing"}; console: ${tail(parser.bootLog + output)}`,
         },
