@@ -7,11 +7,13 @@
  * table alone answers (the overview, --version, a command's --help) comes from table.cjs, the
  * same main without any command's code.
  *
- * The code cache is this user's, one file per command under $PLATPASS_CACHE/node-compile-cache
- * (default ~/.cache/platpass/…), used only when that folder is the running user's alone (mode
- * 0700): whoever can write it could hand the next run code to execute, and platpass often runs
- * as root. A cache file names the Node, the architecture and the bundle's size, mtime and inode
- * it was made from; any other is made anew. No cache failure fails a command.
+ * The code cache is this user's, one file per command and Node under
+ * $PLATPASS_CACHE/node-compile-cache (default ~/.cache/platpass/…), used only when that folder is
+ * the running user's alone (mode 0700): whoever can write it could hand the next run code to
+ * execute, and platpass often runs as root. A file per Node (cli-dtb.v20.20.2-x64.v8), so that two
+ * Nodes used in turn (a CI matrix, a version manager) do not each throw the other's away. A cache
+ * file names the Node, the architecture and the bundle's size, mtime and inode it was made from;
+ * any other is made anew. No cache failure fails a command.
  *
  * In a checkout (src/ is there), a bundle older than tsc's dist/cli/ (`tsc` alone after an
  * edit) or than a built-in plugin in boards/ is passed over for dist/cli/, so that the edited
@@ -66,6 +68,11 @@ function cacheDir() {
   }
 }
 
+/** The cache file of command word `name` for this Node. */
+function cacheFileName(name) {
+  return `cli-${name}.${process.version}-${process.arch}.v8`;
+}
+
 function readCache(path, key) {
   try {
     const data = readFileSync(path);
@@ -95,7 +102,8 @@ function writeCache(path, key, script) {
  */
 function loadBundle(file, s, dir, name) {
   const key = [process.version, process.arch, s.size, s.mtimeMs, s.ino].join(" ");
-  const cached = dir && readCache(join(dir, `cli-${name}.v8`), key);
+  const path = dir && join(dir, cacheFileName(name));
+  const cached = path && readCache(path, key);
   // esbuild writes ASCII only, so latin1 reads it exactly and without decoding.
   const source = readFileSync(file, "latin1");
   const script = new vm.Script(
@@ -113,8 +121,8 @@ function loadBundle(file, s, dir, name) {
     (url) => import(url),
   );
   const keep = (as) => {
-    if (dir && as === name && (!cached || script.cachedDataRejected)) {
-      writeCache(join(dir, `cli-${name}.v8`), key, script);
+    if (path && as === name && (!cached || script.cachedDataRejected)) {
+      writeCache(path, key, script);
     }
   };
   return { exports: module.exports, keep };

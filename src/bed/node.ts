@@ -12,6 +12,8 @@ import { cachedStep, type Progress } from "../env/step.js";
 import { EnvironmentError } from "../errors.js";
 
 export const NODE_VERSION = "20.20.2";
+/** The newer Node the installed package, the code cache and the CLI bench are also run on (x64). */
+export const NEWER_NODE_VERSION = "24.22.3";
 
 export interface BedNode {
   version: string;

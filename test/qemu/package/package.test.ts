@@ -16,12 +16,9 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { nodeRelease } from "../../../src/bed/node.js";
+import { NEWER_NODE_VERSION as NEWER_NODE, nodeRelease } from "../../../src/bed/node.js";
 import { cacheRoot } from "../../../src/env/cache.js";
 import { type PackedInstall, packAndInstall, REPO } from "../../support/packed.js";
-
-/** A current Node release besides this machine's 20 (past its end of life). */
-const NEWER_NODE = "24.22.3";
 
 const readme = readFileSync(join(REPO, "README.md"), "utf8");
 
