@@ -73,7 +73,10 @@ describe("the CLI's code cache", () => {
     await platpass(root, "dt", "dts", dtb);
     await onNewer();
     // Each accepted its own file, so neither was written again.
-    expect(files.map((f, i) => readFileSync(join(dir, f)).equals(before[i]!))).toEqual([true, true]);
+    expect(files.map((f, i) => readFileSync(join(dir, f)).equals(before[i]!))).toEqual([
+      true,
+      true,
+    ]);
   }, 600_000);
 
   it("made anew when damaged, with the command's output unchanged", async () => {
