@@ -9,15 +9,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildBed } from "../../src/bed/assets.js";
 import { runInBed } from "../../src/bed/index.js";
 import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../src/demo/guest.js";
+import { type StepOutput, splitSteps } from "../support/bed-steps.js";
 import { readmeInjectionTable } from "../support/readme.js";
 
 const TPM = "c000000.tpm_tis";
 const COMMANDS = 3;
 
-interface Launch {
-  events: Record<string, unknown>[];
-  exit: number;
-  trace: string[];
+interface Launch extends StepOutput {
   driverAfter: string | undefined;
 }
 
@@ -41,21 +39,12 @@ const STEPS: Record<string, Cell> = {
 };
 
 function parse(output: string): Record<string, Launch> {
-  const launches: Record<string, Launch> = {};
-  for (const chunk of output
-    .replace(/\r/g, "")
-    .split(/^@@step /m)
-    .slice(1)) {
-    const name = chunk.slice(0, chunk.indexOf("\n")).trim();
-    const lines = chunk.split("\n");
-    launches[name] = {
-      events: lines.filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l)),
-      exit: Number(/^@@exit \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
-      trace: lines.filter((l) => l.startsWith("@@trace ")),
-      driverAfter: /^@@after \S+ driver=(\S*)/m.exec(chunk)?.[1],
-    };
-  }
-  return launches;
+  return Object.fromEntries(
+    [...splitSteps(output)].map(([name, step]) => [
+      name,
+      { ...step, driverAfter: /^@@after \S+ driver=(\S*)/m.exec(step.text)?.[1] },
+    ]),
+  );
 }
 
 const event = (l: Launch, name: string) => l.events.find((e) => e.event === name);

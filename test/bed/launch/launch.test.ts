@@ -7,19 +7,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runInBed } from "../../../src/bed/index.js";
 import type { ConfigInput } from "../../../src/config/schema.js";
 import { demoGuestConfig, readGuestTpm, tpmGuestScript } from "../../../src/demo/guest.js";
+import { type StepOutput, splitSteps } from "../../support/bed-steps.js";
 import { readmeInjectionTable } from "../../support/readme.js";
 
 const SCENARIO = "test/bed/launch/scenario.sh";
 const TPM = "c000000.tpm_tis";
 const VIRTIO = "a000000.virtio_mmio";
 
-interface Step {
-  events: Record<string, unknown>[];
-  /** QEMU's vfio trace lines (launch steps). */
-  trace: string[];
-  exit: number | undefined;
+interface Step extends StepOutput {
   states: Record<string, Record<string, string>>;
-  restoreExit: number | undefined;
+  restoreExit: number;
   /** The error the CLI printed as JSON (pretty-printed, so over several lines). */
   error: Record<string, unknown> | undefined;
   /** platpass's stderr, when the step kept it apart from stdout (no-remap). */
@@ -32,7 +29,6 @@ interface Step {
   qemu: Record<string, string>;
   /** What QEMU's user tried, and what it got. */
   denied: Record<string, string>;
-  text: string;
 }
 
 /** "@@TAG STEP KEY=VALUE" or "@@TAG STEP KEY VALUE…" lines, as { KEY: VALUE }. */
@@ -46,46 +42,38 @@ function tagged(lines: string[], tag: string): Record<string, string> {
   );
 }
 
+/** " KEY=VALUE KEY=VALUE" after "@@TAG STEP", as { KEY: VALUE }. */
+function pairsAfter(text: string, tag: string): Record<string, string> {
+  return Object.fromEntries(
+    (new RegExp(`^@@${tag} \\S+ (.*)$`, "m").exec(text)?.[1] ?? "")
+      .split(" ")
+      .filter(Boolean)
+      .map((p) => p.split("=") as [string, string]),
+  );
+}
+
 function parseSteps(output: string): Record<string, Step> {
   const steps: Record<string, Step> = {};
-  for (const chunk of output
-    .replace(/\r/g, "")
-    .split(/^@@step /m)
-    .slice(1)) {
-    const name = chunk.slice(0, chunk.indexOf("\n")).trim();
-    const lines = chunk.split("\n");
+  for (const [name, step] of splitSteps(output)) {
+    const { lines, text } = step;
     const states: Step["states"] = {};
-    const error = /^\{\n[\s\S]*?\n\}$/m.exec(chunk)?.[0];
-    const unsafe = /^@@unsafe \S+ (.*)$/m.exec(chunk)?.[1] ?? "";
+    const error = /^\{\n[\s\S]*?\n\}$/m.exec(text)?.[0];
     for (const l of lines.filter((x) => x.startsWith("@@state "))) {
       const [, key, ...pairs] = l.split(" ");
       states[key!] = Object.fromEntries(pairs.map((p) => p.split("=") as [string, string]));
     }
     steps[name] = {
-      events: lines.filter((l) => l.startsWith('{"event"')).map((l) => JSON.parse(l)),
-      trace: lines.filter((l) => l.startsWith("@@trace ")).map((l) => l.slice("@@trace ".length)),
-      exit: Number(/^@@exit \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
-      restoreExit: Number(/^@@restore \S+ (\d+)/m.exec(chunk)?.[1] ?? Number.NaN),
+      ...step,
+      restoreExit: Number(/^@@restore \S+ (\d+)/m.exec(text)?.[1] ?? Number.NaN),
       error: error === undefined ? undefined : JSON.parse(error),
       stderr: lines
         .filter((l) => l.startsWith("@@stderr "))
         .map((l) => l.slice("@@stderr ".length)),
-      unsafe: Object.fromEntries(
-        unsafe
-          .split(" ")
-          .filter(Boolean)
-          .map((p) => p.split("=") as [string, string]),
-      ),
+      unsafe: pairsAfter(text, "unsafe"),
       nodes: tagged(lines, "node"),
-      qemu: Object.fromEntries(
-        (/^@@qemu \S+ (.*)$/m.exec(chunk)?.[1] ?? "")
-          .split(" ")
-          .filter(Boolean)
-          .map((p) => p.split("=") as [string, string]),
-      ),
+      qemu: pairsAfter(text, "qemu"),
       denied: tagged(lines, "denied"),
       states,
-      text: chunk,
     };
   }
   return steps;
