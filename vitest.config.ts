@@ -1,9 +1,13 @@
 import { defineConfig } from "vitest/config";
 
-// Three lanes (DESIGN.md "Tests, in three lanes"). The qemu and bed lanes run one file at a
-// time: on a 2-core machine, parallel TCG guests only make each other time out.
+// Three lanes (DESIGN.md "Tests, in three lanes"). Files run one at a time, on any number of
+// cores: parallel TCG guests only make each other time out. Vitest takes fileParallelism only
+// for the whole run, not per project (a project's own was ignored: three files ran at once
+// with --maxWorkers=3), so the unit lane, which starts no process, asks for it on the command
+// line (scripts/test.mjs, npm run test:unit).
 export default defineConfig({
   test: {
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -22,7 +26,6 @@ export default defineConfig({
           include: ["test/security/**/*.test.ts"],
           globalSetup: ["test/support/private-tmpdir.ts"],
           testTimeout: 120_000,
-          fileParallelism: false,
         },
       },
       {
@@ -32,7 +35,6 @@ export default defineConfig({
           globalSetup: ["test/support/private-tmpdir.ts"],
           testTimeout: 600_000,
           hookTimeout: 900_000,
-          fileParallelism: false,
         },
       },
       {
@@ -41,7 +43,6 @@ export default defineConfig({
           include: ["test/bed/**/*.test.ts"],
           testTimeout: 900_000,
           hookTimeout: 1_800_000,
-          fileParallelism: false,
         },
       },
       {
@@ -52,7 +53,6 @@ export default defineConfig({
           include: ["test/bed-6.12/**/*.test.ts"],
           testTimeout: 1_600_000,
           hookTimeout: 1_800_000,
-          fileParallelism: false,
         },
       },
     ],

@@ -94,10 +94,9 @@ for (const lane of lanes) {
     "run",
     "--project",
     lane,
-    // Vitest runs one worker fewer than the cores: one, on two. The unit lane starts no
-    // process and waits on nothing, so it uses both; the other lanes run one file at a time
-    // (fileParallelism: false in vitest.config.ts).
-    ...(lane === "unit" ? ["--maxWorkers=2"] : []),
+    // The other lanes run one file at a time (vitest.config.ts). The unit lane starts no
+    // process and waits on nothing, so its files run side by side, two at a time on two cores.
+    ...(lane === "unit" ? ["--fileParallelism", "--maxWorkers=2"] : []),
     "--reporter=default",
     "--reporter=json",
     `--outputFile=${out}`,
