@@ -44,6 +44,9 @@ await must("compile", "npx", ["tsc", "-p", "tsconfig.json"]);
 await must("provision", "node", ["bin/platpass.js", "provision", "--for", "tests"]);
 await must("build", "npm", ["run", "build"]);
 await must("lint", "npx", ["biome", "check", "."]);
+// The tests against the types of what they test: a call that passes an argument nothing reads,
+// or an option the runner does not take, fails here rather than passing unseen.
+await must("type-check tests", "npx", ["tsc", "-p", "tsconfig.test.json"]);
 
 rmSync(".test-results", { recursive: true, force: true });
 mkdirSync(".test-results", { recursive: true });

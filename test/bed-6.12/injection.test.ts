@@ -26,7 +26,7 @@ function configs(gic: 2 | 3, qemu10: string): Record<string, string> {
   // Linux 6.5+ tpm_tis polls unless told to use its interrupt.
   const guest = {
     ...base,
-    append: base.append.replace("panic=-1", "panic=-1 tpm_tis.interrupts=1"),
+    append: base.append!.replace("panic=-1", "panic=-1 tpm_tis.interrupts=1"),
   };
   const cell = (vfioBackend: string) =>
     JSON.stringify({ ...guest, qemu: { ...guest.qemu, binary: qemu10, vfioBackend } });

@@ -30,7 +30,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 const bin = new URL("../../bin/platpass.js", import.meta.url).pathname;
 const NOBODY = 65534;
 /** Devices the records name: absent from this host, so no real driver is touched. */
-const ABSENT = ["a000000.virtio_mmio", "c000000.tpm_tis"];
+const ABSENT = ["a000000.virtio_mmio", "c000000.tpm_tis"] as const;
 const HOUR_AGO = new Date(Date.now() - 3_600_000);
 /** A valid pid (pid_max allows it) that no process on a test machine has. */
 const DEAD_PID = 4_000_000;

@@ -35,7 +35,10 @@ function commandLine(file: unknown, args: unknown): string {
 }
 
 const { ChildProcess } = childProcess;
-ChildProcess.prototype.spawn = function spawn(options: { file?: string; args?: string[] }) {
+// spawn is ChildProcess's own (undocumented) method, which every child_process function calls.
+(
+  ChildProcess.prototype as unknown as { spawn: (o: { file?: string; args?: string[] }) => void }
+).spawn = function spawn(options) {
   // options.args repeats the file as argv[0].
   refuse(`start a process: ${commandLine(options?.file, options?.args?.slice(1))}`);
 };

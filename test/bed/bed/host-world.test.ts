@@ -16,7 +16,7 @@ function facts(output: string): Record<string, string> {
 }
 
 describe("platpass bed run on GICv3 (the default)", () => {
-  let run: { exitCode: number | undefined; stdout: string; stderr: string };
+  let run: { exitCode?: number; stdout: string; stderr: string };
   let f: Record<string, string>;
 
   beforeAll(async () => {

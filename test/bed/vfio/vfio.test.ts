@@ -138,7 +138,7 @@ describe("the TPM (c000000.tpm_tis) in a type1 group", () => {
 addonContract(
   { describe, it, expect },
   "the real addon keeps the addon contract on the TPM",
-  async (name) => (step("tpm.contract") as Record<string, unknown>)[name],
+  async (name: string) => (step("tpm.contract") as Record<string, unknown>)[name],
 );
 
 describe("a virtio-mmio transport (a000000.virtio_mmio) in a type1 group", () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { debianPackage, newestArm64KernelAbi } from "../../../src/env/debian.js";
 import { readDtb } from "../../../src/fdt/read.js";
 import { hostFromDtb } from "../../../src/host/dt/offline.js";
+import type { DtRegion } from "../../../src/host/dt/resources.js";
 import type { HostModel } from "../../../src/host/model.js";
 
 /** Every .dtb below `dir`, by path relative to it. */
@@ -74,7 +75,7 @@ describe("offline host model over every DTB in Debian's arm64 kernel package", (
       m.devices
         .filter((d) => d.regions.length > 0)
         .filter((d) => {
-          const address = (d.regions[0] as { address: bigint }).address;
+          const address = (d.regions[0] as DtRegion).address;
           return !d.name.startsWith(`${address.toString(16)}.`) && !d.name.includes(":");
         })
         .map((d) => `${f}: ${d.name}`),
@@ -91,9 +92,7 @@ describe("offline host model over every DTB in Debian's arm64 kernel package", (
     const xgmac = models
       .get("amd/amd-overdrive-rev-b1.dtb")!
       .devices.find((d) => d.name === "e0700000.xgmac")!;
-    expect(
-      xgmac.regions.map((r) => [(r as { address: bigint }).address.toString(16), r.size]),
-    ).toEqual([
+    expect(xgmac.regions.map((r) => [(r as DtRegion).address.toString(16), r.size])).toEqual([
       ["e0700000", 0x80000],
       ["e0780000", 0x80000],
       ["e1240800", 0x400],

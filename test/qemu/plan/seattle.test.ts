@@ -87,7 +87,7 @@ function reference(host: Fdt, port: (typeof PORTS)[number]) {
     if (v) device[name] = v;
   }
   device.clocks = cells(...port.phandles);
-  const sizes = [];
+  const sizes: number[] = [];
   for (let i = 0, reg = asU32s(node.property("reg") as Uint8Array); i < reg.length; i += 4)
     sizes.push(reg[i + 3] as number);
   device.reg = cells(...port.offsets.flatMap((off, i) => [off, sizes[i] as number]));

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  swtpm = await startSwtpm(work);
+  swtpm = await startSwtpm();
 }, 60_000);
 
 const props = (node: ReturnType<typeof findNode>) =>

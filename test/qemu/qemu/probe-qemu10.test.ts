@@ -49,7 +49,8 @@ describe("-object iommufd with a pre-opened fd", () => {
     const child = execa(
       qemu10.binary,
       [...bare, ...iommufdObject, "-qmp", `unix:${socket},server=on,wait=off`],
-      { stdio: ["ignore", "pipe", "pipe", devNull.fd], reject: false },
+      // execa types an extra fd as a literal; any inherited fd number works.
+      { stdio: ["ignore", "pipe", "pipe", devNull.fd as 3], reject: false },
     );
     try {
       const qmp = await connectWhenListening(socket, child);
@@ -80,7 +81,7 @@ describe("-object iommufd with a pre-opened fd", () => {
 /** QEMU opens its QMP socket shortly after start; a quick exit fails with its stderr. */
 async function connectWhenListening(
   socket: string,
-  child: ReturnType<typeof execa>,
+  child: Promise<{ stderr: unknown }>,
 ): Promise<QmpClient> {
   const until = Date.now() + 30_000;
   let exited = false;

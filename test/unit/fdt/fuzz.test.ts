@@ -180,7 +180,7 @@ describe("readDtb under fuzzing", () => {
     let slowest = 0;
     let n = 0;
     for (; n < MIN_BLOBS && performance.now() - started < TIME_BUDGET_MS; n++) {
-      let blob = seeds[int(r, seeds.length)]!.slice();
+      let blob: Uint8Array = seeds[int(r, seeds.length)]!.slice();
       const applied: string[] = [];
       for (let k = 1 + int(r, 3); k > 0; k--) {
         const name = mutatorNames[int(r, mutatorNames.length)]!;

@@ -13,7 +13,7 @@ import {
 
 const id = (name: string) => `http://devicetree.org/schemas/${name}#`;
 
-const processed = {
+const processed: Parameters<typeof indexSchema>[0] = {
   [id("net/calxeda-xgmac.yaml")]: {
     $id: id("net/calxeda-xgmac.yaml"),
     select: {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { readDtb } from "../../../src/fdt/read.js";
 import type { Fdt } from "../../../src/fdt/tree.js";
 import { hostFromDtb } from "../../../src/host/dt/offline.js";
+import type { DtIrq } from "../../../src/host/dt/resources.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
@@ -15,11 +16,11 @@ describe("interrupts resolved as Linux 6.1 resolves them", () => {
   it("routes through an interrupt-map by unit address and specifier, under the mask", () => {
     const host = hostFromDtb(compiled("interrupt-map"));
     const level = host.devices.find((d) => d.name === "40000000.level")!;
-    expect(level.irqs.map((i) => [(i as { specifier: number[] }).specifier, i])).toMatchObject([
+    expect(level.irqs.map((i) => [(i as DtIrq).specifier, i])).toMatchObject([
       [[0, 10, 4], { trigger: "level" }],
     ]);
     const edge = host.devices.find((d) => d.name === "40001000.edge")!;
-    expect(edge.irqs.map((i) => (i as { specifier: number[] }).specifier)).toEqual([
+    expect(edge.irqs.map((i) => (i as DtIrq).specifier)).toEqual([
       [0, 11, 1],
       [0, 12, 4],
     ]);

@@ -6,7 +6,7 @@ import { bootArgs, deviceArgs } from "../../../src/plan/qemu-args.js";
 describe("QEMU arguments", () => {
   it("doubles a comma in a device name, as QEMU's option syntax wants", () => {
     expect(
-      deviceArgs([{ qemuDevice: "vfio-platform", host: "1000.a,b", id: "platpass0" }]),
+      deviceArgs([{ qemuDevice: "vfio-platform", host: "1000.a,b", id: "platpass0" }], "legacy"),
     ).toEqual(["-device", "vfio-platform,host=1000.a,,b,id=platpass0"]);
   });
 

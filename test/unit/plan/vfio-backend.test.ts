@@ -69,7 +69,7 @@ describe("the iommufd argv", () => {
   const hosts = ["c000000.tpm_tis", "a000000.virtio_mmio"];
   const on = (backend: "legacy" | "iommufd") =>
     hosts.map((host, i) => ({
-      qemuDevice: "vfio-platform",
+      qemuDevice: "vfio-platform" as const,
       host,
       id: `platpass${i}`,
       fd: deviceFd(i, backend),

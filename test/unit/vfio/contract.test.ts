@@ -16,11 +16,11 @@ function fakeTpm(): FakeNative {
     irqFlags: [TPM.irqFlags],
   });
   const view = new DataView(fake.registers[0]!.buffer);
-  for (const [offset, value] of TPM.resetRegisters) view.setUint32(offset, value, true);
+  for (const [offset, value] of TPM.resetRegisters) view.setUint32(offset!, value!, true);
   return fake;
 }
 
-addonContract({ describe, it, expect }, "the fake addon keeps the addon contract", (name) =>
+addonContract({ describe, it, expect }, "the fake addon keeps the addon contract", (name: string) =>
   observeCase(name, {
     native: fakeTpm(),
     uapi,
